@@ -1,0 +1,30 @@
+# Two commands do all the set-up on a fresh clone:
+#   make demo   -> creates .venv, installs linkage, runs the whole job on built-in synthetic data
+#   make test   -> creates .venv, installs linkage with its test extras, runs the whole suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/linkage demo --children 2000 --out out/demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_normalize.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,121 @@
+"""Every error `linkage` raises on purpose.
+
+The tree::
+
+    LinkageError                      root: catch this to catch everything below
+    ├── InputError(ValueError)        the input cannot be used as given
+    │   ├── SourceError               an unknown source name, a missing or unreadable file
+    │   ├── SchemaError               missing required columns, no usable name columns, bad mapping
+    │   └── RecordError               empty or duplicated ``record_id`` values
+    ├── ModelError(ValueError)        a model file or settings that cannot be used
+    ├── BlockingError(RuntimeError)   a blocking rule would compare too many pairs
+    └── EvaluationError(ValueError)   clusters and truth that cannot be scored together
+
+``InputError`` can hold several :class:`Problem` s: validation reports every problem at once,
+each naming the source, the column, up to five example record ids or line numbers, and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "BlockingError",
+    "EvaluationError",
+    "InputError",
+    "LinkageError",
+    "ModelError",
+    "Problem",
+    "RecordError",
+    "SchemaError",
+    "SourceError",
+]
+
+MAX_EXAMPLES = 5
+ProblemKind = Literal["source", "schema", "record"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem:
+    """One thing wrong with the input, with enough detail to fix it."""
+
+    source: str | None
+    column: str | None
+    message: str
+    fix: str
+    examples: tuple[str, ...] = field(default_factory=tuple)
+    kind: ProblemKind = "schema"
+
+    def __str__(self) -> str:
+        where = ", ".join(
+            part
+            for part in (
+                f"source {self.source!r}" if self.source else "",
+                f"column {self.column!r}" if self.column else "",
+            )
+            if part
+        )
+        text = f"[{where}] {self.message}" if where else self.message
+        if self.examples:
+            text += f" (e.g. {', '.join(self.examples[:MAX_EXAMPLES])})"
+        return f"{text}. Fix: {self.fix}"
+
+
+class LinkageError(Exception):
+    """The root of every error raised by `linkage`."""
+
+
+class InputError(LinkageError, ValueError):
+    """The input cannot be used as given; ``problems`` lists every reason found."""
+
+    def __init__(self, problems: Problem | Sequence[Problem] | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(source=None, column=None, message=problems, fix="see the message")]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        if len(self.problems) == 1:
+            text = str(self.problems[0])
+        else:
+            lines = [f"{len(self.problems)} problems with the input:"]
+            lines += [f"  {i}. {p}" for i, p in enumerate(self.problems, 1)]
+            text = "\n".join(lines)
+        super().__init__(text)
+
+
+class SourceError(InputError):
+    """An unknown source, or a file that is missing, empty or unreadable."""
+
+
+class SchemaError(InputError):
+    """Required columns are missing, or no usable name columns, or a mapping names absent columns."""
+
+
+class RecordError(InputError):
+    """``record_id`` values that are empty or not unique within their source."""
+
+
+class ModelError(LinkageError, ValueError):
+    """A saved model or settings that cannot be used."""
+
+
+class BlockingError(LinkageError, RuntimeError):
+    """A blocking rule would generate more comparisons than the configured limit."""
+
+
+class EvaluationError(LinkageError, ValueError):
+    """Clusters and truth that cannot be scored against each other."""
+
+
+def raise_problems(problems: Iterable[Problem]) -> None:
+    """Raise the most specific :class:`InputError` for ``problems``; do nothing when empty."""
+    found = list(problems)
+    if not found:
+        return
+    kinds = {p.kind for p in found}
+    cls: type[InputError] = InputError
+    if len(kinds) == 1:
+        cls = {"source": SourceError, "schema": SchemaError, "record": RecordError}[kinds.pop()]
+    raise cls(found)
