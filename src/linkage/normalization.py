@@ -183,11 +183,17 @@ def _stage(sources: Any) -> None:
         cols = [
             f"'{source}' AS source",
             'CAST("record_id" AS VARCHAR) AS record_id',
-            '"_row_number" AS row_number' if "_row_number" in present else "row_number() OVER () AS row_number",
+            '"_row_number" AS row_number'
+            if "_row_number" in present
+            else "row_number() OVER () AS row_number",
         ]
         for staged, candidates in _STAGE_COLUMNS.items():
             found = next((present[c] for c in candidates if c in present), None)
-            cols.append(f'CAST("{found}" AS VARCHAR) AS {staged}' if found else f"CAST(NULL AS VARCHAR) AS {staged}")
+            cols.append(
+                f'CAST("{found}" AS VARCHAR) AS {staged}'
+                if found
+                else f"CAST(NULL AS VARCHAR) AS {staged}"
+            )
         parts.append(f'SELECT {", ".join(cols)} FROM "{table}"')
     if not parts:
         raise ValueError("normalize() needs at least one source")
@@ -231,14 +237,20 @@ def _names(con: duckdb.DuckDBPyConnection) -> None:
 
     # "First Middle Last" full names: given names are the leading tokens that read as given names,
     # always leaving at least one surname.
-    plain = [r[0] for r in con.execute(
-        "SELECT DISTINCT lk_particles(lk_unplace(fl_plain)) FROM _names_1 WHERE fl_plain IS NOT NULL"
-    ).fetchall() if r[0]]
+    plain = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT lk_particles(lk_unplace(fl_plain)) FROM _names_1 WHERE fl_plain IS NOT NULL"
+        ).fetchall()
+        if r[0]
+    ]
     split_rows = []
     for text in plain:
         tokens = text.split()
         if len(tokens) == 1:
-            given, surnames = (tokens, []) if given_share(tokens[0]) > GIVEN_SHARE_THRESHOLD else ([], tokens)
+            given, surnames = (
+                (tokens, []) if given_share(tokens[0]) > GIVEN_SHARE_THRESHOLD else ([], tokens)
+            )
         else:
             k = 1
             while k < len(tokens) - 1 and given_share(tokens[k]) > GIVEN_SHARE_THRESHOLD:
@@ -248,17 +260,25 @@ def _names(con: duckdb.DuckDBPyConnection) -> None:
             given, surnames = tokens[:k], tokens[k:]
         split_rows.append((text, " ".join(given) or None, " ".join(surnames) or None))
     # Middle names: tokens that read as surnames are a maternal surname pushed into the middle.
-    middles = [r[0] for r in con.execute(
-        "SELECT DISTINCT lk_particles(lk_unplace(m_raw)) FROM _names_1 WHERE m_raw IS NOT NULL"
-    ).fetchall() if r[0]]
+    middles = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT lk_particles(lk_unplace(m_raw)) FROM _names_1 WHERE m_raw IS NOT NULL"
+        ).fetchall()
+        if r[0]
+    ]
     middle_rows = []
     for text in middles:
         tokens = text.split()
         given = [t for t in tokens if given_share(t) > GIVEN_SHARE_THRESHOLD]
         surnames = [t for t in tokens if given_share(t) <= GIVEN_SHARE_THRESHOLD]
         middle_rows.append((text, " ".join(given) or None, " ".join(surnames) or None))
-    con.execute("CREATE OR REPLACE TEMP TABLE _plain_split (text VARCHAR, given VARCHAR, surnames VARCHAR)")
-    con.execute("CREATE OR REPLACE TEMP TABLE _middle_split (text VARCHAR, given VARCHAR, surnames VARCHAR)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _plain_split (text VARCHAR, given VARCHAR, surnames VARCHAR)"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _middle_split (text VARCHAR, given VARCHAR, surnames VARCHAR)"
+    )
     if split_rows:
         _insert(con, "_plain_split", split_rows)
     if middle_rows:
@@ -272,7 +292,7 @@ def _names(con: duckdb.DuckDBPyConnection) -> None:
                 OR lk_has_place(fl_last) OR lk_has_place(fl_given) OR lk_has_place(fl_plain) AS had_placeholder,
             ms.surnames IS NOT NULL AS surname_in_middle,
             lk_tokens(concat_ws(' ', lk_unplace(coalesce(f_raw, fl_given)), ms.given, ps.given)) AS given_t,
-            lk_tokens(concat_ws(' ', lk_unplace(coalesce(l_raw, fl_last)), ms.surnames, ps.surnames)) AS surname_t,
+            lk_tokens(concat_ws(' ', ms.surnames, lk_unplace(coalesce(l_raw, fl_last)), ps.surnames)) AS surname_t,
             lk_unplace(coalesce(f_raw, fl_given, ps.given)) AS first_clean,
             lk_unplace(m_raw) AS middle_clean,
             lk_unplace(coalesce(l_raw, fl_last, ps.surnames)) AS last_clean
@@ -282,10 +302,14 @@ def _names(con: duckdb.DuckDBPyConnection) -> None:
         """
     )
     # Phonetic keys over distinct tokens.
-    tokens = [r[0] for r in con.execute(
-        "SELECT DISTINCT lk_core(t) FROM (SELECT unnest(given_t) t FROM _names_2 "
-        "UNION ALL SELECT unnest(surname_t) FROM _names_2)"
-    ).fetchall() if r[0]]
+    tokens = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT lk_core(t) FROM (SELECT unnest(given_t) t FROM _names_2 "
+            "UNION ALL SELECT unnest(surname_t) FROM _names_2)"
+        ).fetchall()
+        if r[0]
+    ]
     _insert_keys(con, [(t, spanish_key(t)) for t in tokens])
     con.execute(
         """
@@ -427,7 +451,9 @@ def _assemble(con: duckdb.DuckDBPyConnection) -> None:
         """
     )
     # Cast to the contract's column order and types.
-    con.execute(f"CREATE OR REPLACE TABLE {RECORDS_TABLE} AS SELECT {columns} FROM {RECORDS_TABLE} ORDER BY unique_id")
+    con.execute(
+        f"CREATE OR REPLACE TABLE {RECORDS_TABLE} AS SELECT {columns} FROM {RECORDS_TABLE} ORDER BY unique_id"
+    )
     _standardise_addresses(con)
 
 
@@ -483,7 +509,16 @@ def normalize(
     _names(con)
     _countries(con)
     _assemble(con)
-    for temp in ("_stage", "_names_1", "_names_2", "_names", "_plain_split", "_middle_split", "_token_keys", "_country_codes"):
+    for temp in (
+        "_stage",
+        "_names_1",
+        "_names_2",
+        "_names",
+        "_plain_split",
+        "_middle_split",
+        "_token_keys",
+        "_country_codes",
+    ):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
     records = Records(con=con, sources=sources)
     logger.info("normalised %s records", f"{sum(records.counts().values()):,}")
@@ -493,9 +528,24 @@ def normalize(
 # The profile: per source and column, what is missing, invalid or a placeholder.
 _PROFILE_CHECKS: tuple[tuple[str, str, str, str], ...] = (
     # column, missing condition, invalid condition, placeholder condition
-    ("name", "name_issue = 'no_name'", "FALSE", "name_issue = 'placeholder' OR name_issue = 'single_name'"),
-    ("a_number", "a_number_issue = 'missing'", "a_number_issue IS NOT NULL AND a_number_issue <> 'missing'", "FALSE"),
-    ("dob", "dob_issue = 'missing'", "dob_issue IN ('unparseable', 'future', 'after_event', 'implausible')", "coalesce(dob_is_placeholder, FALSE)"),
+    (
+        "name",
+        "name_issue = 'no_name'",
+        "FALSE",
+        "name_issue = 'placeholder' OR name_issue = 'single_name'",
+    ),
+    (
+        "a_number",
+        "a_number_issue = 'missing'",
+        "a_number_issue IS NOT NULL AND a_number_issue <> 'missing'",
+        "FALSE",
+    ),
+    (
+        "dob",
+        "dob_issue = 'missing'",
+        "dob_issue IN ('unparseable', 'future', 'after_event', 'implausible')",
+        "coalesce(dob_is_placeholder, FALSE)",
+    ),
     ("sex", "s_raw IS NULL", "s_raw IS NOT NULL AND sex IS NULL", "FALSE"),
     ("country", "country_raw IS NULL", "country_raw IS NOT NULL AND country IS NULL", "FALSE"),
     ("event_date", "e_raw IS NULL", "e_raw IS NOT NULL AND event_date IS NULL", "FALSE"),
@@ -525,7 +575,9 @@ def profile(records: Records) -> pd.DataFrame:
                 list(record_id ORDER BY row_number) FILTER ({invalid})[1:5] AS examples
             FROM _profile_raw GROUP BY source"""
         )
-    order = "CASE source " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(SOURCES)) + " END"
+    order = (
+        "CASE source " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(SOURCES)) + " END"
+    )
     frame = con.execute(" UNION ALL ".join(parts) + f' ORDER BY {order}, "column"').df()
     con.execute("DROP TABLE IF EXISTS _profile_raw")
     return frame
@@ -536,9 +588,19 @@ def _profile_source(records: Records) -> None:
     parts = []
     for source, table in records.sources.tables.items():
         present = {c.lower(): c for c in _columns_of(con, table)}
-        sex = f'nullif(trim(CAST("{present["sex"]}" AS VARCHAR)), \'\')' if "sex" in present else "NULL"
-        event = f'nullif(trim(CAST("{present["event_date"]}" AS VARCHAR)), \'\')' if "event_date" in present else "NULL"
-        parts.append(f"SELECT '{source}' || ':' || CAST(record_id AS VARCHAR) AS unique_id, {sex} AS s_raw, {event} AS e_raw FROM \"{table}\"")
+        sex = (
+            f"nullif(trim(CAST(\"{present['sex']}\" AS VARCHAR)), '')"
+            if "sex" in present
+            else "NULL"
+        )
+        event = (
+            f"nullif(trim(CAST(\"{present['event_date']}\" AS VARCHAR)), '')"
+            if "event_date" in present
+            else "NULL"
+        )
+        parts.append(
+            f"SELECT '{source}' || ':' || CAST(record_id AS VARCHAR) AS unique_id, {sex} AS s_raw, {event} AS e_raw FROM \"{table}\""
+        )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _profile_raw AS SELECT r.*, s.s_raw, s.e_raw FROM records r "
         f"LEFT JOIN ({' UNION ALL '.join(parts)}) s USING (unique_id)"

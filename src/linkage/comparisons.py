@@ -1,0 +1,317 @@
+"""The comparisons `linkage` scores a record pair with, as Splink comparison creators.
+
+Every comparison is a plain value (declare first, run late): :func:`default_comparisons` builds
+them without a database. They read the columns of the *model input* (see
+:data:`MODEL_INPUT_SQL`), a view over the canonical ``records`` that adds the derived columns the
+levels need (name token sets, date parts, the order of the source in a child's journey), so that
+every level is a short SQL condition a reader can check.
+
+Levels are listed from the strongest agreement to the weakest; the first that holds wins. Each has
+a label that names the case it is meant for, shown in waterfall charts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import splink.comparison_level_library as cll
+from splink.comparison_library import CustomComparison
+
+__all__ = ["CONFLICT_SQL", "MODEL_INPUT_SQL", "COMPARISON_NAMES", "default_comparisons"]
+
+#: The view Splink reads: canonical records plus derived columns. ``{records}`` is the table name.
+MODEL_INPUT_SQL = """
+SELECT
+    unique_id, source, record_id,
+    CASE source WHEN 'cbp' THEN 1 WHEN 'ice' THEN 2 WHEN 'hhs' THEN 3 WHEN 'eoir' THEN 4 ELSE 5 END AS source_rank,
+    given_set, surname_set,
+    nullif(array_to_string(given_set, ' '), '') AS given_key,
+    nullif(array_to_string(surname_set, ' '), '') AS surname_key,
+    regexp_extract(given_name_1, '([A-Z]+)$', 1) AS given_name_1,
+    regexp_extract(given_name_2, '([A-Z]+)$', 1) AS given_name_2,
+    regexp_extract(paternal_surname, '([A-Z]+)$', 1) AS paternal_surname,
+    regexp_extract(maternal_surname, '([A-Z]+)$', 1) AS maternal_surname,
+    surname_joined,
+    list_sort(list_distinct(given_phonetic)) AS given_phon_set,
+    list_sort(list_distinct(surname_phonetic)) AS surname_phon_set,
+    given_phonetic[1] AS given_phon_1,
+    surname_phonetic[1] AS surname_phon_1,
+    surname_phonetic[2] AS surname_phon_2,
+    nullif(array_to_string(surname_phonetic, ''), '') AS surname_joined_phon,
+    dob, coalesce(dob_is_placeholder, FALSE) AS dob_is_placeholder,
+    year(dob) AS dob_year, month(dob) AS dob_month, day(dob) AS dob_day,
+    year(dob) * 10000 + least(month(dob), day(dob)) * 100 + greatest(month(dob), day(dob)) AS dob_swap_key,
+    nullif(array_to_string(list_sort(list_distinct(list_concat(given_phonetic, surname_phonetic))), ' '), '') AS name_phon_key,
+    substr(given_name_1, 1, 1) AS given_initial,
+    list_transform(generate_series(1, len(given_names)), lambda k: struct_pack(
+        token := regexp_extract(given_names[k], '([A-Z]+)$', 1), key := given_phonetic[k])) AS given_token_keys,
+    list_concat(given_set, surname_set) AS all_tokens,
+    list_concat(given_phonetic, surname_phonetic) AS all_phonetic,
+    a_number, sex, country, address, zip5, event_date
+FROM (
+    SELECT *,
+        list_sort(list_distinct(list_filter(list_transform(given_names,
+            lambda t: regexp_extract(t, '([A-Z]+)$', 1)), lambda t: t <> ''))) AS given_set,
+        list_sort(list_distinct(list_filter(list_transform(surnames,
+            lambda t: regexp_extract(t, '([A-Z]+)$', 1)), lambda t: t <> ''))) AS surname_set
+    FROM {records}
+)
+"""
+
+
+def _unexplained(side: str, other: str) -> str:
+    """Given-name tokens of one side that nothing on the other side accounts for."""
+    return (
+        f"len(list_filter({side}.given_token_keys, lambda z: NOT ("
+        f"list_contains({other}.all_tokens, z.token) OR list_contains({other}.all_phonetic, z.key) "
+        f"OR len(list_filter({other}.all_tokens, lambda u: damerau_levenshtein(z.token, u) <= 1)) > 0)))"
+    )
+
+
+#: Two birth dates that the known ways of writing one date wrongly do not connect: not equal, not
+#: day and month swapped, not a 1-January placeholder, not an age determination (same day and
+#: month, year off by up to two; a swap or a placeholder may come with it), not one typed digit off.
+_DOB_UNEXPLAINED = (
+    "l.dob IS NOT NULL AND r.dob IS NOT NULL AND l.dob <> r.dob "
+    "AND NOT (abs(l.dob_year - r.dob_year) <= 2 AND l.dob_month = r.dob_day AND l.dob_day = r.dob_month) "
+    "AND NOT (abs(l.dob_year - r.dob_year) <= 2 AND (l.dob_is_placeholder OR r.dob_is_placeholder)) "
+    "AND NOT (l.dob_month = r.dob_month AND l.dob_day = r.dob_day AND abs(l.dob_year - r.dob_year) <= 2) "
+    "AND damerau_levenshtein(strftime(l.dob, '%Y%m%d'), strftime(r.dob, '%Y%m%d')) > 1"
+)
+_A_NUMBERS_DIFFER = "l.a_number IS NOT NULL AND r.a_number IS NOT NULL AND l.a_number <> r.a_number"
+
+#: Two records are different children, whatever their names say, when:
+#: (1) each carries a given name the other does not account for (not equal, not the same sound,
+#: not one typed letter off, not among its surnames) - twins and siblings such as "María Angélica"
+#: and "María Elena" with the same surnames, birth date and sponsor; or
+#: (2) their A-numbers differ and so do their birth dates, beyond the known errors; or
+#: (3) their A-numbers differ, their birth dates are not equal, and their CBP/ICE/HHS events are
+#: more than six months apart (two journeys). Reads model-input columns as ``l.`` and ``r.``.
+CONFLICT_SQL = (
+    f"(len(l.given_token_keys) > 0 AND len(r.given_token_keys) > 0 "
+    f"AND {_unexplained('l', 'r')} > 0 AND {_unexplained('r', 'l')} > 0) "
+    f"OR ({_A_NUMBERS_DIFFER} AND {_DOB_UNEXPLAINED}) "
+    f"OR ({_A_NUMBERS_DIFFER} AND l.dob IS DISTINCT FROM r.dob AND l.source_rank <= 3 AND r.source_rank <= 3 "
+    "AND abs(date_diff('day', l.event_date, r.event_date)) > 180)"
+)
+
+_SWAPPED = (
+    "len(given_set_l) > 0 AND len(surname_set_r) > 0 AND len(given_set_r) > 0 AND len(surname_set_l) > 0 "
+    "AND list_has_any(given_set_l, surname_set_r) AND list_has_any(surname_set_l, given_set_r) "
+    "AND NOT list_has_any(given_set_l, given_set_r)"
+)
+
+
+def _level(sql: str, label: str, **configure: Any) -> cll.CustomLevel:
+    level = cll.CustomLevel(sql, label_for_charts=label)
+    if configure:
+        level = level.configure(**configure)
+    return level
+
+
+def surname_comparison(*, term_frequency: bool = True) -> CustomComparison:
+    """Surnames compared as sets of tokens: order, hyphens, a dropped or moved maternal surname."""
+    tf = (
+        {"tf_adjustment_column": "surname_key", "tf_adjustment_weight": 1.0}
+        if term_frequency
+        else {}
+    )
+    return CustomComparison(
+        output_column_name="surname",
+        comparison_description="surnames as a set of tokens",
+        comparison_levels=[
+            _level("len(surname_set_l) = 0 OR len(surname_set_r) = 0", "surname missing").configure(
+                is_null_level=True
+            ),
+            _level("surname_key_l = surname_key_r", "all surnames equal, any order", **tf),
+            _level("surname_joined_l = surname_joined_r", "run together or hyphenated, equal"),
+            _level(
+                "paternal_surname_l = paternal_surname_r AND (maternal_surname_l IS NULL OR maternal_surname_r IS NULL)",
+                "paternal equal, maternal missing on one side",
+            ),
+            _level(
+                "list_has_all(surname_set_l, surname_set_r) OR list_has_all(surname_set_r, surname_set_l)",
+                "one side's surnames all on the other (moved to middle name)",
+            ),
+            _level(_SWAPPED, "given and family names swapped"),
+            _level("surname_phon_set_l = surname_phon_set_r", "sound the same (Spanish spelling)"),
+            _level(
+                "list_has_any(surname_set_l, surname_set_r) OR list_has_any(surname_phon_set_l, surname_phon_set_r)",
+                "one surname shared",
+            ),
+            _level(
+                "jaro_winkler_similarity(surname_joined_l, surname_joined_r) >= 0.9",
+                "similar spelling (JW >= 0.9)",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def given_name_comparison(*, term_frequency: bool = True) -> CustomComparison:
+    """Given names compared as sets: a dropped second name, a swap with the surnames, sound."""
+    tf = (
+        {"tf_adjustment_column": "given_key", "tf_adjustment_weight": 1.0} if term_frequency else {}
+    )
+    return CustomComparison(
+        output_column_name="given_name",
+        comparison_description="given names as a set of tokens",
+        comparison_levels=[
+            _level("len(given_set_l) = 0 OR len(given_set_r) = 0", "given name missing").configure(
+                is_null_level=True
+            ),
+            _level("given_key_l = given_key_r", "all given names equal", **tf),
+            _level(
+                "given_name_1_l = given_name_1_r AND (given_name_2_l IS NULL OR given_name_2_r IS NULL)",
+                "first given name equal, second missing on one side",
+            ),
+            _level(
+                "list_has_all(given_set_l, given_set_r) OR list_has_all(given_set_r, given_set_l)",
+                "one side's given names all on the other",
+            ),
+            _level(_SWAPPED, "given and family names swapped"),
+            _level("given_phon_set_l = given_phon_set_r", "sound the same (Spanish spelling)"),
+            _level(
+                "jaro_winkler_similarity(given_name_1_l, given_name_1_r) >= 0.9 "
+                "AND coalesce(given_name_2_l = given_name_2_r OR jaro_winkler_similarity(given_name_2_l, given_name_2_r) >= 0.9, TRUE)",
+                "similar spelling (JW >= 0.9)",
+            ),
+            _level(
+                "list_has_any(given_set_l, given_set_r) OR list_has_any(given_phon_set_l, given_phon_set_r)",
+                "one given name shared",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def dob_comparison() -> CustomComparison:
+    """Date of birth: exact, 1-January placeholders as weak evidence, swaps, age determinations."""
+    same_year = "dob_year_l = dob_year_r"
+    return CustomComparison(
+        output_column_name="dob",
+        comparison_description="date of birth",
+        comparison_levels=[
+            _level("dob_l IS NULL OR dob_r IS NULL", "dob missing").configure(is_null_level=True),
+            _level("dob_l = dob_r AND NOT dob_is_placeholder_l", "exact"),
+            _level("dob_l = dob_r", "exact, both 1 January (placeholder)"),
+            _level(
+                f"{same_year} AND dob_month_l = dob_day_r AND dob_day_l = dob_month_r",
+                "day and month swapped",
+            ),
+            _level(
+                f"{same_year} AND (dob_is_placeholder_l OR dob_is_placeholder_r)",
+                "same year, 1 January on one side",
+            ),
+            _level(
+                f"{same_year} AND (dob_month_l = dob_month_r OR dob_day_l = dob_day_r)",
+                "same year, one part off",
+            ),
+            _level(
+                "abs(dob_year_l - dob_year_r) <= 2 AND dob_month_l = dob_month_r AND dob_day_l = dob_day_r",
+                "year off by 1-2 (age determination)",
+            ),
+            _level("abs(date_diff('day', dob_l, dob_r)) <= 366", "within a year"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def a_number_comparison() -> CustomComparison:
+    """A-number: exact; transposed; issued in sequence (siblings); one digit off; different (no veto)."""
+    return CustomComparison(
+        output_column_name="a_number",
+        comparison_description="A-number",
+        comparison_levels=[
+            _level("a_number_l IS NULL OR a_number_r IS NULL", "A-number missing").configure(
+                is_null_level=True
+            ),
+            _level("a_number_l = a_number_r", "exact"),
+            _level(
+                "damerau_levenshtein(a_number_l, a_number_r) = 1 AND levenshtein(a_number_l, a_number_r) = 2",
+                "two adjacent digits transposed",
+            ),
+            _level(
+                "abs(TRY_CAST(a_number_l AS BIGINT) - TRY_CAST(a_number_r AS BIGINT)) <= 20",
+                "numbers issued in sequence (as to siblings)",
+            ),
+            _level("damerau_levenshtein(a_number_l, a_number_r) = 1", "one digit off"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _exact(column: str, description: str) -> CustomComparison:
+    return CustomComparison(
+        output_column_name=column,
+        comparison_description=description,
+        comparison_levels=[
+            _level(f"{column}_l IS NULL OR {column}_r IS NULL", f"{column} missing").configure(
+                is_null_level=True
+            ),
+            _level(f"{column}_l = {column}_r", "equal"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def place_comparison() -> CustomComparison:
+    """Where the child lives after release: ORR sponsor address against the court's address."""
+    return CustomComparison(
+        output_column_name="place",
+        comparison_description="sponsor / court address and ZIP",
+        comparison_levels=[
+            _level("zip5_l IS NULL OR zip5_r IS NULL", "no address on one side").configure(
+                is_null_level=True
+            ),
+            _level("zip5_l = zip5_r AND address_l = address_r", "same address"),
+            _level(
+                "zip5_l = zip5_r AND jaro_winkler_similarity(address_l, address_r) >= 0.9",
+                "same ZIP, similar address",
+            ),
+            _level("zip5_l = zip5_r", "same ZIP"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def timeline_comparison() -> CustomComparison:
+    """The order of events: an HHS referral days after a CBP apprehension is evidence."""
+    in_order = (
+        "((source_rank_l <= source_rank_r AND event_date_l <= event_date_r + INTERVAL 7 DAY) "
+        "OR (source_rank_r <= source_rank_l AND event_date_r <= event_date_l + INTERVAL 7 DAY))"
+    )
+    days = "abs(date_diff('day', event_date_l, event_date_r))"
+    return CustomComparison(
+        output_column_name="timeline",
+        comparison_description="event dates in journey order",
+        comparison_levels=[
+            _level("event_date_l IS NULL OR event_date_r IS NULL", "event date missing").configure(
+                is_null_level=True
+            ),
+            _level(f"{days} <= 7", "within a week"),
+            _level(f"{in_order} AND {days} <= 120", "in journey order, within 4 months"),
+            _level(f"{in_order} AND {days} <= 1100", "in journey order, within 3 years"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+#: Output column names of the default comparisons, in order.
+COMPARISON_NAMES: tuple[str, ...] = (
+    "given_name", "surname", "dob", "a_number", "sex", "country", "place", "timeline",
+)  # fmt: skip
+
+
+def default_comparisons(*, term_frequency: bool = True) -> list[CustomComparison]:
+    """The comparisons of the default model, in the order of :data:`COMPARISON_NAMES`."""
+    return [
+        given_name_comparison(term_frequency=term_frequency),
+        surname_comparison(term_frequency=term_frequency),
+        dob_comparison(),
+        a_number_comparison(),
+        _exact("sex", "sex"),
+        _exact("country", "country of birth / citizenship"),
+        place_comparison(),
+        timeline_comparison(),
+    ]

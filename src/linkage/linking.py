@@ -1,0 +1,273 @@
+"""``link``: records of any subset of the four sources -> scored pairs and identities.
+
+One verb over the stages: read (if needed) -> normalise -> model input -> train (or use the given
+model) -> count candidate pairs -> predict -> cluster. The result keeps every table in DuckDB
+(``records``, ``pairs``, ``clusters``, ``rejects``) and hands out pandas frames on request.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from linkage.blocking import DEFAULT_MAX_COMPARISONS
+from linkage.clustering import ClusteringConfig, cluster
+from linkage.engine import Engine
+from linkage.model import MODEL_INPUT, Model, TrainingConfig, predict, prepare_input, train
+from linkage.normalization import Records, normalize
+
+__all__ = ["LinkageResult", "link"]
+
+logger = logging.getLogger("linkage")
+
+
+@dataclass(eq=False)
+class LinkageResult:
+    """What :func:`link` found. Tables live in DuckDB on ``con``; methods return pandas frames.
+
+    Tables: ``records`` (canonical records), ``pairs`` (scored candidate pairs with match weight
+    and probability), ``clusters`` (one row per record: ``unique_id, source, record_id,
+    identity_id, link_probability``), ``rejects`` (rows that could not be read, with the reason).
+    """
+
+    con: duckdb.DuckDBPyConnection
+    model: Model
+    records_: Records
+    linker: Any = field(repr=False)
+    timings: dict[str, float] = field(default_factory=dict)
+    blocking: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    clustering: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def clusters(self) -> pd.DataFrame:
+        """One row per input record: ``source, record_id, identity_id, link_probability``."""
+        return self.con.execute(
+            "SELECT source, record_id, identity_id, link_probability, unique_id FROM clusters "
+            "ORDER BY identity_id, unique_id"
+        ).df()
+
+    def pairs(self, *, min_match_probability: float = 0.0) -> pd.DataFrame:
+        """Scored pairs (``unique_id_l, unique_id_r, match_weight, match_probability, gamma_*``)."""
+        return self.con.execute(
+            "SELECT * FROM pairs WHERE match_probability >= ? ORDER BY match_probability DESC, unique_id_l, unique_id_r",
+            [min_match_probability],
+        ).df()
+
+    def records(self) -> pd.DataFrame:
+        """The canonical records."""
+        return self.records_.to_pandas()
+
+    def rejects(self) -> pd.DataFrame:
+        """Input rows that could not be read, with the reason."""
+        return self.records_.rejects()
+
+    def profile(self) -> pd.DataFrame:
+        """The data-quality profile of the input."""
+        return self.records_.profile()
+
+    @property
+    def n_identities(self) -> int:
+        return int(
+            self.con.execute("SELECT count(DISTINCT identity_id) FROM clusters").fetchall()[0][0]
+        )  # type: ignore[index]
+
+    def _input_records(self, unique_ids: list[str]) -> list[dict[str, Any]]:
+        frame = self.con.execute(
+            f"SELECT * FROM {MODEL_INPUT} WHERE unique_id IN (SELECT unnest(?))", [unique_ids]
+        ).df()
+        found = {row["unique_id"]: row for row in frame.to_dict("records")}
+        missing = [u for u in unique_ids if u not in found]
+        if missing:
+            raise KeyError(
+                f"no record with unique_id {missing[0]!r} (unique_id is 'source:record_id')"
+            )
+        return [found[u] for u in unique_ids]
+
+    def _scored(self, unique_id_l: str, unique_id_r: str) -> dict[str, Any]:
+        left, right = self._input_records([unique_id_l, unique_id_r])
+        scored = self.linker.inference.score_pair(_plain(left), _plain(right))
+        return scored.as_record_list()[0]
+
+    def explain_pair(self, unique_id_l: str, unique_id_r: str) -> pd.DataFrame:
+        """Why two records match or not: one row per comparison (Splink's waterfall, as a table).
+
+        Columns: ``comparison, level, match_weight, cumulative_match_weight``; the first row is the
+        prior and the last the final match weight with its probability.
+        """
+        row = self._scored(unique_id_l, unique_id_r)
+        labels = _level_labels(self.model)
+        prior = math.log2(
+            self.model.settings["probability_two_random_records_match"]
+            / (1 - self.model.settings["probability_two_random_records_match"])
+        )
+        rows = [{"comparison": "prior", "level": "two random records", "match_weight": prior}]
+        for name in [c["output_column_name"] for c in self.model.settings["comparisons"]]:
+            gamma = row.get(f"gamma_{name}")
+            weight = row.get(f"mw_{name}")
+            if weight is None:
+                bf = row.get(f"bf_{name}")
+                weight = math.log2(bf) if bf else 0.0
+            tf_weight = row.get(f"mw_tf_adj_{name}")
+            if tf_weight is None and row.get(f"bf_tf_adj_{name}"):
+                tf_weight = math.log2(row[f"bf_tf_adj_{name}"])
+            rows.append(
+                {
+                    "comparison": name,
+                    "level": labels.get((name, gamma), str(gamma)),
+                    "match_weight": float(weight or 0.0) + float(tf_weight or 0.0),
+                }
+            )
+        frame = pd.DataFrame(rows)
+        frame["cumulative_match_weight"] = frame["match_weight"].cumsum()
+        total = float(frame["match_weight"].sum())
+        final = pd.DataFrame(
+            [
+                {
+                    "comparison": "final",
+                    "level": f"match probability {2**total / (1 + 2**total):.4f}",
+                    "match_weight": total,
+                    "cumulative_match_weight": total,
+                }
+            ]
+        )
+        return pd.concat([frame, final], ignore_index=True)
+
+    def waterfall_chart(self, unique_id_l: str, unique_id_r: str) -> Any:
+        """Splink's waterfall chart of one pair (an Altair chart for notebooks)."""
+        row = self._scored(unique_id_l, unique_id_r)
+        return self.linker.visualisations.waterfall_chart([row], filter_nulls=False)
+
+    def save_model(self, path: str | Path) -> Path:
+        """Save the trained model as JSON."""
+        return self.model.save(path)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}={v:,}" for k, v in self.records_.counts().items())
+        return f"LinkageResult({counts}; {self.n_identities:,} identities)"
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self!r}</p>" + self.clusters().head(20).to_html(index=False)
+
+
+def _plain(record: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in record.items():
+        if hasattr(value, "tolist"):
+            value = value.tolist()
+        if isinstance(value, float) and math.isnan(value):
+            value = None
+        if value is pd.NaT:
+            value = None
+        out[key] = value
+    return out
+
+
+def _level_labels(model: Model) -> dict[tuple[str, int], str]:
+    labels: dict[tuple[str, int], str] = {}
+    for comparison in model.settings["comparisons"]:
+        levels = comparison["comparison_levels"]
+        non_null = [lv for lv in levels if not lv.get("is_null_level")]
+        for lv in levels:
+            if lv.get("is_null_level"):
+                labels[(comparison["output_column_name"], -1)] = lv.get(
+                    "label_for_charts", "missing"
+                )
+        for i, lv in enumerate(non_null):
+            labels[(comparison["output_column_name"], len(non_null) - 1 - i)] = lv.get(
+                "label_for_charts", ""
+            )
+    return labels
+
+
+def link(
+    data: Any,
+    *,
+    model: Model | str | Path | None = None,
+    columns: Mapping[str, Mapping[str, str]] | None = None,
+    labels: pd.DataFrame | None = None,
+    seed: int = 0,
+    threshold_match_probability: float | None = None,
+    prevent_conflicts: bool = True,
+    max_comparisons: int = DEFAULT_MAX_COMPARISONS,
+    training: TrainingConfig | None = None,
+    engine: Engine = "duckdb",
+    quiet: bool = False,
+) -> LinkageResult:
+    """Link records of the same child across (and within) CBP, ICE, HHS and court extracts.
+
+    Args:
+        data: a folder, a mapping ``{source: path or frame}``, :class:`~linkage.sources.Sources`
+            or :class:`~linkage.normalization.Records`.
+        model: a trained :class:`~linkage.model.Model` or the path of one saved as JSON; when
+            omitted a model is trained on ``data`` without labels.
+        columns: per-source column mapping onto the standard layout.
+        labels: optional clerical labels (``unique_id_l, unique_id_r, is_match``) used in training.
+        seed: seed for training (results are reproducible for a seed).
+        threshold_match_probability: links at or above this join records (default: the model's).
+        prevent_conflicts: keep apart records whose A-numbers differ and given names share nothing.
+        max_comparisons: stop before predicting if blocking would compare more pairs than this.
+        training: training options (sample size, u pairs); ``seed`` overrides its seed.
+        engine: the SQL engine (only ``"duckdb"`` today).
+        quiet: no progress logging.
+
+    Returns:
+        :class:`LinkageResult`.
+    """
+    level = logger.level
+    splink_logger = logging.getLogger("splink")
+    splink_level = splink_logger.level
+    splink_logger.setLevel(logging.WARNING)  # Splink's own INFO lines are too chatty for users
+    if quiet:
+        logger.setLevel(logging.WARNING)
+    try:
+        timings: dict[str, float] = {}
+        start = time.perf_counter()
+        records = data if isinstance(data, Records) else normalize(data, columns=columns)
+        timings["normalise"] = time.perf_counter() - start
+        con = records.con
+        t = time.perf_counter()
+        prepare_input(con)
+        if isinstance(model, (str, Path)):
+            model = Model.load(model)
+        if model is None:
+            config = training or TrainingConfig()
+            config = TrainingConfig(**{**config.__dict__, "seed": seed})
+            model = train(con, config=config, labels=labels, engine=engine)
+        timings["train"] = time.perf_counter() - t
+        t = time.perf_counter()
+        linker, blocking = predict(model, con, max_comparisons=max_comparisons, engine=engine)
+        timings["predict"] = time.perf_counter() - t
+        t = time.perf_counter()
+        threshold = (
+            threshold_match_probability
+            if threshold_match_probability is not None
+            else model.threshold_match_probability
+        )
+        stats = cluster(
+            con,
+            config=ClusteringConfig(
+                threshold_match_probability=threshold, prevent_conflicts=prevent_conflicts
+            ),
+        )
+        timings["cluster"] = time.perf_counter() - t
+        result = LinkageResult(
+            con=con,
+            model=model,
+            records_=records,
+            linker=linker,
+            timings=timings,
+            blocking=blocking,
+            clustering=stats,
+        )
+        logger.info("linked into %s identities", f"{result.n_identities:,}")
+        return result
+    finally:
+        logger.setLevel(level)
+        splink_logger.setLevel(splink_level)

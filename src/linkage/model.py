@@ -1,0 +1,353 @@
+"""The only module that builds a Splink ``Linker``: train, predict, explain, save and load.
+
+A :class:`Model` is the trained Splink settings (a JSON-able dict) plus the few choices `linkage`
+adds (the match threshold, the blocking rules). Training needs no labels: the prior comes from
+deterministic rules, the u probabilities from random pairs, the m probabilities from
+expectation-maximisation over three blocking rules, on a sample of at most
+``sample_records`` records so that training time does not grow with the data. Clerical labels,
+when given, re-estimate the m probabilities from the pairs they mark.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+from splink import Linker, SettingsCreator, block_on
+
+from linkage import __version__
+from linkage.blocking import (
+    DEFAULT_BLOCKING_RULES,
+    DEFAULT_MAX_COMPARISONS,
+    BlockingRule,
+    count_comparisons,
+)
+from linkage.comparisons import MODEL_INPUT_SQL, default_comparisons
+from linkage.engine import Engine, database_api
+from linkage.errors import ModelError
+
+__all__ = ["Model", "TrainingConfig", "prepare_input", "train", "predict"]
+
+logger = logging.getLogger("linkage")
+
+MODEL_INPUT = "model_input"
+TRAIN_INPUT = "model_train_input"
+PAIRS = "pairs"
+MODEL_FORMAT = "linkage-model/1"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingConfig:
+    """How a model is trained.
+
+    Attributes:
+        seed: seed for the random pairs that estimate u probabilities (training is reproducible).
+        u_max_pairs: random pairs drawn to estimate u probabilities.
+        sample_records: train on at most this many records (sampled by surname sound, so that a
+            child's records stay together); prediction always covers every record.
+        threshold_match_probability: pairs at or above this probability are links.
+        term_frequency: weigh agreement on common names ("Hernández") less than on rare ones.
+    """
+
+    seed: int = 0
+    u_max_pairs: int = 3_000_000
+    sample_records: int = 300_000
+    threshold_match_probability: float = 0.5
+    term_frequency: bool = True
+
+
+@dataclass(eq=False)
+class Model:
+    """A trained linking model: Splink settings plus `linkage`'s threshold and blocking rules."""
+
+    settings: dict[str, Any]
+    threshold_match_probability: float = 0.5
+    blocking_rules: tuple[BlockingRule, ...] = DEFAULT_BLOCKING_RULES
+    trained_on: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as plain JSON-able values."""
+        return {
+            "format": MODEL_FORMAT,
+            "linkage_version": __version__,
+            "threshold_match_probability": self.threshold_match_probability,
+            "blocking_rules": [
+                {
+                    "name": r.name,
+                    "columns": list(r.columns),
+                    "right_columns": list(r.right_columns) if r.right_columns else None,
+                }
+                for r in self.blocking_rules
+            ],
+            "trained_on": self.trained_on,
+            "splink_settings": self.settings,
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model to a JSON file (never a pickle) and return its path."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(self.to_dict(), indent=2, default=str), encoding="utf-8")
+        return target
+
+    @classmethod
+    def load(cls, path: str | Path) -> Model:
+        """Read a model written by :meth:`save`.
+
+        Raises:
+            ModelError: the file is missing, not JSON, or not a `linkage` model.
+        """
+        source = Path(path)
+        try:
+            data = json.loads(source.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ModelError(
+                f"model file {str(source)!r} does not exist. Fix: check the path"
+            ) from exc
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ModelError(
+                f"model file {str(source)!r} is not readable JSON ({exc}). Fix: pass a file written "
+                "by Model.save() or `linkage run --save-model`"
+            ) from exc
+        return cls.from_dict(data, origin=str(source))
+
+    @classmethod
+    def from_dict(cls, data: Any, *, origin: str = "model") -> Model:
+        """Build a model from :meth:`to_dict` output."""
+        if (
+            not isinstance(data, dict)
+            or data.get("format") != MODEL_FORMAT
+            or "splink_settings" not in data
+        ):
+            raise ModelError(
+                f"{origin} is not a linkage model (expected a JSON object with format "
+                f"{MODEL_FORMAT!r} and splink_settings). Fix: pass a file written by Model.save()"
+            )
+        try:
+            rules = tuple(
+                BlockingRule(
+                    name=r["name"],
+                    columns=tuple(r["columns"]),
+                    right_columns=tuple(r["right_columns"]) if r.get("right_columns") else None,
+                )
+                for r in data["blocking_rules"]
+            )
+            threshold = float(data["threshold_match_probability"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"{origin} has malformed blocking rules or threshold ({exc})") from exc
+        return cls(
+            settings=data["splink_settings"],
+            threshold_match_probability=threshold,
+            blocking_rules=rules,
+            trained_on=data.get("trained_on", {}),
+        )
+
+    def match_weights(self) -> pd.DataFrame:
+        """The m, u and match weight of every comparison level, as a table."""
+        rows = []
+        for comparison in self.settings.get("comparisons", []):
+            for level in comparison.get("comparison_levels", []):
+                if level.get("is_null_level"):
+                    continue
+                m, u = level.get("m_probability"), level.get("u_probability")
+                weight = None
+                if m and u:
+                    import math
+
+                    weight = math.log2(m / u)
+                rows.append(
+                    {
+                        "comparison": comparison.get("output_column_name"),
+                        "level": level.get("label_for_charts"),
+                        "m_probability": m,
+                        "u_probability": u,
+                        "match_weight": weight,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        n = len(self.settings.get("comparisons", []))
+        return (
+            f"Model({n} comparisons, {len(self.blocking_rules)} blocking rules, "
+            f"threshold_match_probability={self.threshold_match_probability})"
+        )
+
+
+def prepare_input(con: duckdb.DuckDBPyConnection, *, records: str = "records") -> str:
+    """Create the model input table (canonical records plus derived columns) and return its name."""
+    con.execute(
+        f"CREATE OR REPLACE TABLE {MODEL_INPUT} AS " + MODEL_INPUT_SQL.format(records=records)
+    )
+    return MODEL_INPUT
+
+
+def _linker(con: duckdb.DuckDBPyConnection, table: str, settings: Any, engine: Engine) -> Linker:
+    db_api = database_api(con, engine=engine)
+    sdf = db_api.register(table, dataset_display_name=table)  # type: ignore[attr-defined]
+    return Linker(sdf, settings, log_level=None)
+
+
+def _settings_creator(config: TrainingConfig, rules: tuple[BlockingRule, ...]) -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",  # one table holding every source: link and dedupe at once
+        unique_id_column_name="unique_id",
+        comparisons=default_comparisons(term_frequency=config.term_frequency),
+        blocking_rules_to_generate_predictions=[r.splink() for r in rules],
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+        additional_columns_to_retain=[],
+    )
+
+
+def _labels_table(con: duckdb.DuckDBPyConnection, labels: pd.DataFrame) -> str:
+    frame = pd.DataFrame(labels)
+    if {"unique_id_l", "unique_id_r"} <= set(frame.columns):
+        left, right = frame["unique_id_l"].astype(str), frame["unique_id_r"].astype(str)
+    elif {"source_l", "record_id_l", "source_r", "record_id_r"} <= set(frame.columns):
+        left = frame["source_l"].astype(str) + ":" + frame["record_id_l"].astype(str)
+        right = frame["source_r"].astype(str) + ":" + frame["record_id_r"].astype(str)
+    else:
+        raise ModelError(
+            "labels need columns unique_id_l, unique_id_r (or source_l, record_id_l, source_r, "
+            f"record_id_r) and is_match; found {list(frame.columns)}. Fix: rename the columns"
+        )
+    if "is_match" not in frame.columns:
+        raise ModelError(
+            "labels need an is_match column (1/True for a match, 0/False for a non-match)"
+        )
+    table = pd.DataFrame(
+        {
+            "unique_id_l": left,
+            "unique_id_r": right,
+            "clerical_match_score": frame["is_match"].astype(float),
+        }
+    )
+    con.register("_labels_frame", table)
+    try:
+        con.execute("CREATE OR REPLACE TABLE clerical_labels AS SELECT * FROM _labels_frame")
+    finally:
+        con.unregister("_labels_frame")
+    return "clerical_labels"
+
+
+def train(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    input_table: str = MODEL_INPUT,
+    config: TrainingConfig | None = None,
+    labels: pd.DataFrame | None = None,
+    blocking_rules: tuple[BlockingRule, ...] = DEFAULT_BLOCKING_RULES,
+    engine: Engine = "duckdb",
+) -> Model:
+    """Train a model without labels (EM), or with clerical labels when given."""
+    config = config or TrainingConfig()
+    total = con.execute(f"SELECT count(*) FROM {input_table}").fetchall()[0][0]  # type: ignore[index]
+    table = input_table
+    if total > config.sample_records:
+        keep = max(1, round(1000 * config.sample_records / total))
+        con.execute(
+            f"CREATE OR REPLACE TABLE {TRAIN_INPUT} AS SELECT * FROM {input_table} "
+            f"WHERE md5_number(coalesce(surname_phon_1, '') || '{config.seed}') % 1000 < {keep}"
+        )
+        table = TRAIN_INPUT
+    n_train = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # type: ignore[index]
+    logger.info("training on %s of %s records", f"{n_train:,}", f"{total:,}")
+    linker = _linker(con, table, _settings_creator(config, blocking_rules), engine)
+    training = linker.training
+    training.estimate_probability_two_random_records_match(
+        [
+            "l.a_number = r.a_number AND l.dob = r.dob",
+            "l.given_key = r.given_key AND l.surname_key = r.surname_key AND l.dob = r.dob",
+        ],
+        recall=0.8,
+    )
+    training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed)
+    for rule in (
+        block_on("a_number"),
+        block_on("given_phon_1", "surname_phon_1", "dob_year"),
+        block_on("dob", "sex"),
+    ):
+        training.estimate_parameters_using_expectation_maximisation(
+            rule, estimate_without_term_frequencies=True
+        )
+    if labels is not None and len(labels):
+        training.estimate_m_from_pairwise_labels(_labels_table(con, labels))
+    settings = _regularise(linker.misc.save_model_to_json())
+    return Model(
+        settings=settings,
+        threshold_match_probability=config.threshold_match_probability,
+        blocking_rules=blocking_rules,
+        trained_on={
+            "records": int(n_train),
+            "of_records": int(total),
+            "seed": config.seed,
+            "labels": int(len(labels)) if labels is not None else 0,
+        },
+    )
+
+
+#: Smallest m probability a level keeps after training: a level EM never saw among matches (a
+#: typo in a birth date the training data happened not to contain) must stay weak evidence
+#: against, not a veto worth -250 bits.
+MIN_M_PROBABILITY = 0.002
+#: u probability given to a level never seen among random pairs.
+DEFAULT_U_PROBABILITY = 1e-4
+
+
+def _regularise(settings: dict[str, Any]) -> dict[str, Any]:
+    """Floor the m probabilities (and fill untrained u) of every non-null level, then renormalise."""
+    for comparison in settings.get("comparisons", []):
+        levels = [
+            lv for lv in comparison.get("comparison_levels", []) if not lv.get("is_null_level")
+        ]
+        if not levels:
+            continue
+        m = [max(float(lv.get("m_probability") or 0.0), MIN_M_PROBABILITY) for lv in levels]
+        u = [
+            float(lv["u_probability"]) if lv.get("u_probability") else DEFAULT_U_PROBABILITY
+            for lv in levels
+        ]
+        m_total, u_total = sum(m), sum(u)
+        for lv, m_value, u_value in zip(levels, m, u, strict=True):
+            lv["m_probability"] = m_value / m_total
+            lv["u_probability"] = u_value / u_total
+    return settings
+
+
+def predict(
+    model: Model,
+    con: duckdb.DuckDBPyConnection,
+    *,
+    input_table: str = MODEL_INPUT,
+    max_comparisons: int = DEFAULT_MAX_COMPARISONS,
+    engine: Engine = "duckdb",
+) -> tuple[Linker, pd.DataFrame]:
+    """Score candidate pairs into the table ``pairs``; return the linker and the blocking counts.
+
+    ``pairs`` keeps every scored pair at or above a floor of probability 0.01 (so that uncertain
+    links can be reviewed), with ``unique_id_l, unique_id_r, match_weight, match_probability`` and
+    the comparison level (``gamma_*``) of each comparison.
+    """
+    counts = count_comparisons(
+        con, input_table, model.blocking_rules, max_comparisons=max_comparisons
+    )
+    logger.info("blocking: at most %s candidate pairs", f"{int(counts['comparisons'].sum()):,}")
+    settings = json.loads(json.dumps(model.settings))
+    settings["retain_intermediate_calculation_columns"] = True  # keeps gamma_* for explanations
+    linker = _linker(con, input_table, settings, engine)
+    predictions = linker.inference.predict(threshold_match_probability=0.01)
+    available = [r[0] for r in con.execute(f"DESCRIBE {predictions.physical_name}").fetchall()]
+    keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"] + [
+        c for c in available if c.startswith(("gamma_", "mw_"))
+    ]
+    con.execute(
+        f"CREATE OR REPLACE TABLE {PAIRS} AS SELECT {', '.join(keep)} FROM {predictions.physical_name}"
+    )
+    predictions.drop_table_from_database_and_remove_from_cache()
+    return linker, counts
