@@ -82,13 +82,15 @@ _A_NUMBERS_DIFFER = "l.a_number IS NOT NULL AND r.a_number IS NOT NULL AND l.a_n
 
 #: Two records are different children, whatever their names say, when:
 #: (1) each carries a given name the other does not account for (not equal, not the same sound,
-#: not one typed letter off, not among its surnames) - twins and siblings such as "María Angélica"
-#: and "María Elena" with the same surnames, birth date and sponsor; or
+#: not one typed letter off, not among its surnames) and they do not share an A-number - twins and
+#: siblings such as "María Angélica" and "María Elena" with the same surnames, birth date and
+#: sponsor; or
 #: (2) their A-numbers differ and so do their birth dates, beyond the known errors; or
 #: (3) their A-numbers differ, their birth dates are not equal, and their CBP/ICE/HHS events are
 #: more than six months apart (two journeys). Reads model-input columns as ``l.`` and ``r.``.
 CONFLICT_SQL = (
     f"(len(l.given_token_keys) > 0 AND len(r.given_token_keys) > 0 "
+    "AND l.a_number IS DISTINCT FROM r.a_number "
     f"AND {_unexplained('l', 'r')} > 0 AND {_unexplained('r', 'l')} > 0) "
     f"OR ({_A_NUMBERS_DIFFER} AND {_DOB_UNEXPLAINED}) "
     f"OR ({_A_NUMBERS_DIFFER} AND l.dob IS DISTINCT FROM r.dob AND l.source_rank <= 3 AND r.source_rank <= 3 "
@@ -100,6 +102,23 @@ _SWAPPED = (
     "AND list_has_any(given_set_l, surname_set_r) AND list_has_any(surname_set_l, given_set_r) "
     "AND NOT list_has_any(given_set_l, given_set_r)"
 )
+
+
+def _all_in_other(column: str, phonetic: str) -> str:
+    """Every token of ``column`` on each side is somewhere in the other side's names."""
+    return (
+        f"len({column}_l) > 0 AND len({column}_r) > 0 "
+        f"AND (list_has_all(all_tokens_r, {column}_l) OR list_has_all(all_phonetic_r, {phonetic}_l)) "
+        f"AND (list_has_all(all_tokens_l, {column}_r) OR list_has_all(all_phonetic_l, {phonetic}_r))"
+    )
+
+
+#: The same names written in other fields: given and family swapped, a surname pushed into the
+#: given names, a second given name pushed into the surnames.
+_SAME_NAMES_OTHER_FIELDS = {
+    "surname": f"({_SWAPPED}) OR ({_all_in_other('surname_set', 'surname_phon_set')})",
+    "given": f"({_SWAPPED}) OR ({_all_in_other('given_set', 'given_phon_set')})",
+}
 
 
 def _level(sql: str, label: str, **configure: Any) -> cll.CustomLevel:
@@ -133,7 +152,7 @@ def surname_comparison(*, term_frequency: bool = True) -> CustomComparison:
                 "list_has_all(surname_set_l, surname_set_r) OR list_has_all(surname_set_r, surname_set_l)",
                 "one side's surnames all on the other (moved to middle name)",
             ),
-            _level(_SWAPPED, "given and family names swapped"),
+            _level(_SAME_NAMES_OTHER_FIELDS["surname"], "same names in other fields (swapped, moved)"),
             _level("surname_phon_set_l = surname_phon_set_r", "sound the same (Spanish spelling)"),
             _level(
                 "list_has_any(surname_set_l, surname_set_r) OR list_has_any(surname_phon_set_l, surname_phon_set_r)",
@@ -169,7 +188,7 @@ def given_name_comparison(*, term_frequency: bool = True) -> CustomComparison:
                 "list_has_all(given_set_l, given_set_r) OR list_has_all(given_set_r, given_set_l)",
                 "one side's given names all on the other",
             ),
-            _level(_SWAPPED, "given and family names swapped"),
+            _level(_SAME_NAMES_OTHER_FIELDS["given"], "same names in other fields (swapped, moved)"),
             _level("given_phon_set_l = given_phon_set_r", "sound the same (Spanish spelling)"),
             _level(
                 "jaro_winkler_similarity(given_name_1_l, given_name_1_r) >= 0.9 "
