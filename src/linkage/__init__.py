@@ -1,4 +1,14 @@
-"""linkage: follow one child across CBP, ICE, HHS/ORR and immigration-court records."""
+"""linkage: follow one child across CBP, ICE, HHS/ORR and immigration-court records.
+
+The stages, each callable alone::
+
+    read_sources  ->  normalize  ->  link  ->  handoff_report  ->  HandoffReport.write
+    (validate)        (records)      (pairs,     (statuses,          (Parquet, CSV,
+                                      clusters)   summary)            JSON, HTML)
+
+``run`` chains them; ``evaluate`` scores clusters against known truth; ``synthetic.generate``
+makes four-agency data with truth.
+"""
 
 from linkage.errors import (
     BlockingError,
@@ -6,6 +16,7 @@ from linkage.errors import (
     InputError,
     LinkageError,
     ModelError,
+    Problem,
     RecordError,
     SchemaError,
     SourceError,
@@ -13,14 +24,41 @@ from linkage.errors import (
 
 __version__ = "0.1.0"
 
+from linkage.evaluation import Evaluation, StatusScores, evaluate  # noqa: E402
+from linkage.handoff import HandoffReport, handoff_report, identity_statuses  # noqa: E402
+from linkage.linking import LinkageResult, link  # noqa: E402
+from linkage.model import Model, TrainingConfig  # noqa: E402
+from linkage.normalization import Records, normalize, profile  # noqa: E402
+from linkage.pipeline import run  # noqa: E402
+from linkage.report import write_report  # noqa: E402
+from linkage.sources import Sources, read_sources  # noqa: E402
+
 __all__ = [
     "BlockingError",
+    "Evaluation",
     "EvaluationError",
+    "HandoffReport",
     "InputError",
     "LinkageError",
+    "LinkageResult",
+    "Model",
     "ModelError",
+    "Problem",
     "RecordError",
+    "Records",
     "SchemaError",
     "SourceError",
+    "Sources",
+    "StatusScores",
+    "TrainingConfig",
     "__version__",
+    "evaluate",
+    "handoff_report",
+    "identity_statuses",
+    "link",
+    "normalize",
+    "profile",
+    "read_sources",
+    "run",
+    "write_report",
 ]

@@ -46,6 +46,8 @@ SELECT
     list_transform(generate_series(1, len(given_names)), lambda k: struct_pack(
         token := regexp_extract(given_names[k], '([A-Z]+)$', 1), key := given_phonetic[k])) AS given_token_keys,
     list_concat(given_set, surname_set) AS all_tokens,
+    list_transform(generate_series(1, len(surnames)), lambda k: struct_pack(
+        token := regexp_extract(surnames[k], '([A-Z]+)$', 1), key := surname_phonetic[k])) AS surname_token_keys,
     list_concat(given_phonetic, surname_phonetic) AS all_phonetic,
     a_number, sex, country, address, zip5, event_date
 FROM (
@@ -80,21 +82,45 @@ _DOB_UNEXPLAINED = (
 )
 _A_NUMBERS_DIFFER = "l.a_number IS NOT NULL AND r.a_number IS NOT NULL AND l.a_number <> r.a_number"
 
-#: Two records are different children, whatever their names say, when:
+def _surnames_unrelated() -> str:
+    """No surname token of either side is accounted for by the other side's names."""
+    def none_explained(side: str, other: str) -> str:
+        return (
+            f"len(list_filter({side}.surname_token_keys, lambda z: "
+            f"list_contains({other}.all_tokens, z.token) OR list_contains({other}.all_phonetic, z.key) "
+            f"OR len(list_filter({other}.all_tokens, lambda u: damerau_levenshtein(z.token, u) <= 1 "
+            f"OR (length(u) >= 3 AND (contains(z.token, u) OR contains(u, z.token))))) > 0 "
+            f"OR len(list_filter({other}.all_phonetic, lambda k: length(k) >= 3 "
+            f"AND (contains(z.key, k) OR contains(k, z.key)))) > 0)) = 0"
+        )
+
+    return (
+        "len(l.surname_set) > 0 AND len(r.surname_set) > 0 "
+        f"AND {none_explained('l', 'r')} AND {none_explained('r', 'l')} "
+        "AND NOT contains(l.surname_joined, r.surname_joined) AND NOT contains(r.surname_joined, l.surname_joined)"
+    )
+
+
+_SAME_A_NUMBER = "coalesce(l.a_number = r.a_number, FALSE)"
+
+#: Two records are different children, whatever their scores say, when:
 #: (1) each carries a given name the other does not account for (not equal, not the same sound,
 #: not one typed letter off, not among its surnames) and they do not share an A-number - twins and
 #: siblings such as "María Angélica" and "María Elena" with the same surnames, birth date and
-#: sponsor; or
-#: (2) their A-numbers differ and so do their birth dates, beyond the known errors; or
-#: (3) their A-numbers differ, their birth dates are not equal, and their CBP/ICE/HHS events are
-#: more than six months apart (two journeys). Reads model-input columns as ``l.`` and ``r.``.
+#: sponsor;
+#: (2) their A-numbers differ and so do their birth dates, beyond the known errors;
+#: (3) they do not share an A-number, their birth dates are not equal, and their CBP/ICE/HHS
+#: events are more than six months apart (two journeys);
+#: (4) they do not share an A-number and no surname of either is found among the other's names
+#: (two children with the same given name and birth date).
+#: Reads model-input columns as ``l.`` and ``r.``.
 CONFLICT_SQL = (
-    f"(len(l.given_token_keys) > 0 AND len(r.given_token_keys) > 0 "
-    "AND l.a_number IS DISTINCT FROM r.a_number "
+    f"(len(l.given_token_keys) > 0 AND len(r.given_token_keys) > 0 AND NOT {_SAME_A_NUMBER} "
     f"AND {_unexplained('l', 'r')} > 0 AND {_unexplained('r', 'l')} > 0) "
     f"OR ({_A_NUMBERS_DIFFER} AND {_DOB_UNEXPLAINED}) "
-    f"OR ({_A_NUMBERS_DIFFER} AND l.dob IS DISTINCT FROM r.dob AND l.source_rank <= 3 AND r.source_rank <= 3 "
-    "AND abs(date_diff('day', l.event_date, r.event_date)) > 180)"
+    f"OR (NOT {_SAME_A_NUMBER} AND l.dob IS DISTINCT FROM r.dob AND l.source_rank <= 3 AND r.source_rank <= 3 "
+    "AND abs(date_diff('day', l.event_date, r.event_date)) > 180) "
+    f"OR (NOT {_SAME_A_NUMBER} AND {_surnames_unrelated()})"
 )
 
 _SWAPPED = (

@@ -1,0 +1,452 @@
+"""The ``linkage`` command line, a thin layer over :func:`linkage.pipeline.run`.
+
+Commands: ``run`` (link a folder of extracts and write the report), ``demo`` (the same on
+synthetic data, scored against its truth), ``synth`` (write synthetic data) and ``evaluate``
+(score any clusters file against a truth). ``docs/cli.md`` describes every option and file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from linkage.errors import (
+    BlockingError,
+    EvaluationError,
+    InputError,
+    LinkageError,
+    ModelError,
+    Problem,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from linkage.linking import LinkageResult
+
+__all__ = ["EXIT_CODES", "build_parser", "main"]
+
+logger = logging.getLogger("linkage")
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_MODEL = 4
+#: Exit codes, as documented in ``--help`` and docs/cli.md.
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "success",
+    EXIT_INTERNAL: "internal error (a bug: the message says so; run again with --debug)",
+    EXIT_USAGE: "usage error: unknown command or option, missing argument",
+    EXIT_INPUT: "bad input: unreadable or missing files, missing columns, bad record ids, "
+    "clusters and truth that do not match (every problem is listed)",
+    EXIT_MODEL: "model or blocking error: a model file that cannot be used, or a blocking "
+    "rule that would compare too many pairs",
+}
+DEFAULT_DEMO_CHILDREN = 2000
+DEFAULT_DEMO_OUT = "out/demo"
+
+_EPILOG = "exit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
+
+
+# --------------------------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------------------------
+
+
+def _read_columns(path: str | None) -> dict[str, dict[str, str]] | None:
+    if path is None:
+        return None
+    try:
+        mapping = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise InputError(
+            Problem(
+                source=None,
+                column=None,
+                message=f"cannot read the column mapping {path!r}: {error}",
+                fix='give a JSON file such as {"cbp": {"ALIEN_NBR": "a_number"}}',
+                kind="schema",
+            )
+        ) from error
+    if not isinstance(mapping, dict) or not all(isinstance(v, dict) for v in mapping.values()):
+        raise InputError(
+            Problem(
+                source=None,
+                column=None,
+                message=f"the column mapping {path!r} is not an object of objects",
+                fix='give a JSON file such as {"cbp": {"ALIEN_NBR": "a_number"}}',
+                kind="schema",
+            )
+        )
+    return mapping
+
+
+def _print_report(report: Any, out_dir: Path) -> None:
+    print(repr(report))
+    print(f"report: {out_dir / 'report.html'}")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from linkage.pipeline import run
+
+    out = Path(args.out)
+    report = run(
+        args.data_dir,
+        out_dir=out,
+        model=args.model,
+        columns=_read_columns(args.columns),
+        quiet=args.quiet,
+        seed=args.seed,
+    )
+    if args.save_model:
+        result = cast("LinkageResult", report.result)
+        result.model.save(args.save_model)
+        logger.info("model saved to %s", args.save_model)
+    _print_report(report, out)
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from linkage import synthetic
+    from linkage.evaluation import evaluate
+    from linkage.pipeline import run
+
+    out = Path(args.out)
+    started = time.perf_counter()
+    logger.info("demo: generating %d synthetic children (seed %d)", args.children, args.seed)
+    data = synthetic.generate(args.children, seed=args.seed)
+    data_dir = synthetic.write(data, out / "data")
+    # the four extracts by name: the truth files beside them are not input
+    extracts = {source: data_dir / f"{source}.csv" for source in data.sources}
+    report = run(extracts, out_dir=out, quiet=args.quiet, seed=args.seed)
+    scores = evaluate(
+        report.clusters(),
+        data,
+        identities=report.identities[["identity_id", "status"]],
+    )
+    (out / "evaluation.json").write_text(
+        json.dumps(scores.to_dict(), indent=2, default=_json_default) + "\n", encoding="utf-8"
+    )
+    _print_report(report, out)
+    print(repr(scores))
+    print(f"data: {data_dir}  scores: {out / 'evaluation.json'}")
+    print(f"done in {time.perf_counter() - started:.1f} s; open {out / 'report.html'}")
+    return EXIT_OK
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from linkage import synthetic
+
+    data = synthetic.generate(args.children, seed=args.seed)
+    folder = synthetic.write(data, args.out, format=args.format)
+    print(repr(data))
+    print(f"data: {folder}")
+    return EXIT_OK
+
+
+def _read_table(path: str, what: str) -> pd.DataFrame:
+    """A CSV or Parquet file, every column as text (ids compare as strings)."""
+    import pandas as pd
+
+    file = Path(path)
+    problem = None
+    if not file.is_file():
+        problem = f"no {what} file at {str(file)!r}"
+    elif file.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        problem = f"the {what} file {str(file)!r} is neither .csv nor .parquet"
+    if problem:
+        raise InputError(
+            Problem(source=None, column=None, message=problem, fix="check the path", kind="source")
+        )
+    try:
+        if file.suffix.lower() == ".csv":
+            return pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
+        frame = pd.read_parquet(file)
+    except (OSError, ValueError) as error:
+        raise InputError(
+            Problem(
+                source=None,
+                column=None,
+                message=f"cannot read the {what} file {str(file)!r}: {error}",
+                fix="give a readable CSV or Parquet file",
+                kind="source",
+            )
+        ) from error
+    return frame.astype({c: str for c in ("record_id", "identity_id", "child_id") if c in frame})
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from linkage.evaluation import evaluate
+
+    clusters = _read_table(args.clusters, "clusters")
+    truth_path = Path(args.truth)
+    children = None
+    if truth_path.is_dir():
+        from linkage.synthetic import read_truth
+
+        try:
+            truth, children = read_truth(truth_path)
+        except (OSError, ValueError) as error:
+            if isinstance(error, LinkageError):
+                raise
+            raise InputError(
+                Problem(
+                    source=None,
+                    column=None,
+                    message=f"cannot read the truth in {str(truth_path)!r}: {error}",
+                    fix="give the folder written by `linkage synth` (truth_records.csv, "
+                    "truth_children.csv) or a truth file",
+                    kind="source",
+                )
+            ) from error
+    else:
+        truth = _read_table(args.truth, "truth")
+    identities = _read_table(args.identities, "identities") if args.identities else None
+    scores = evaluate(clusters, truth, identities=identities, children=children)
+    if args.json:
+        print(json.dumps(scores.to_dict(), indent=2, default=_json_default))
+    else:
+        print(repr(scores))
+    return EXIT_OK
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Parser
+# --------------------------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
+def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--quiet and --debug, accepted before or after the command name."""
+    default: Any = False if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        default=default,
+        help="no progress: print only the result lines (errors still go to stderr)",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="show debug log lines and the full traceback of any error",
+    )
+
+
+def _subparser(
+    commands: Any, name: str, func: Callable[[argparse.Namespace], int], help_text: str
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=help_text,
+        description=help_text,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_common(parser, top=False)
+    parser.set_defaults(func=func)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``linkage`` argument parser (all commands and options)."""
+    from linkage import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="linkage",
+        description="Follow each unaccompanied child across CBP, ICE, HHS/ORR and immigration-"
+        "court records, and report who lost their link after the HHS handoff.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"linkage {__version__}")
+    _add_common(parser, top=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = _subparser(
+        commands, "run", _cmd_run, "Link a folder of agency extracts and write the report."
+    )
+    run.add_argument(
+        "data_dir",
+        metavar="DATA_DIR",
+        help="folder holding cbp.*, ice.*, hhs.*, eoir.* (.csv or .parquet; any may be missing)",
+    )
+    run.add_argument(
+        "--out", required=True, metavar="OUT_DIR", help="folder to write the report into"
+    )
+    run.add_argument(
+        "--model",
+        metavar="MODEL.json",
+        help="score with this saved model instead of training one on the data",
+    )
+    run.add_argument(
+        "--columns",
+        metavar="MAPPING.json",
+        help='your column names per source, e.g. {"cbp": {"ALIEN_NBR": "a_number"}}',
+    )
+    run.add_argument(
+        "--save-model", metavar="PATH", help="also save the model used to this JSON file"
+    )
+    run.add_argument(
+        "--seed", type=int, default=0, help="seed of the random sampling in training (default 0)"
+    )
+
+    demo = _subparser(
+        commands,
+        "demo",
+        _cmd_demo,
+        "Generate synthetic data, link it, write the report and score it against the truth.",
+    )
+    demo.add_argument(
+        "--children",
+        type=_positive_int,
+        default=DEFAULT_DEMO_CHILDREN,
+        metavar="N",
+        help=f"number of synthetic children (default {DEFAULT_DEMO_CHILDREN})",
+    )
+    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument(
+        "--out",
+        default=DEFAULT_DEMO_OUT,
+        metavar="DIR",
+        help=f"folder for the data (DIR/data) and the report (default {DEFAULT_DEMO_OUT})",
+    )
+
+    synth = _subparser(
+        commands, "synth", _cmd_synth, "Write synthetic four-agency extracts and their truth."
+    )
+    synth.add_argument(
+        "--children", type=_positive_int, required=True, metavar="N", help="number of children"
+    )
+    synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    synth.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+    synth.add_argument(
+        "--format",
+        choices=("csv", "parquet"),
+        default="csv",
+        help="file format of the extracts (default csv)",
+    )
+
+    evaluate = _subparser(
+        commands, "evaluate", _cmd_evaluate, "Score a clusters file against known truth."
+    )
+    evaluate.add_argument(
+        "clusters",
+        metavar="CLUSTERS_FILE",
+        help="CSV or Parquet with source, record_id, identity_id (e.g. OUT/clusters.csv)",
+    )
+    evaluate.add_argument(
+        "truth",
+        metavar="TRUTH_DIR_OR_FILE",
+        help="folder written by `linkage synth` (truth_records.csv and truth_children.csv), "
+        "or a CSV/Parquet with source, record_id, child_id",
+    )
+    evaluate.add_argument(
+        "--identities",
+        metavar="FILE",
+        help="CSV or Parquet with identity_id, status (e.g. OUT/identities.csv) to also score "
+        "the statuses (needs a truth folder, which holds the true statuses)",
+    )
+    evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
+    return parser
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------------------------
+
+
+class _Format(logging.Formatter):
+    """``[12:00:00] message``; warnings say so; Splink's messages on one line, marked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
+        message = record.getMessage()
+        prefix = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
+        if record.name.startswith("splink"):
+            lines = [line.strip() for line in message.splitlines()]
+            message = " ".join(line for line in lines if line and line.strip("- ") != "WARNING:")
+            prefix = f"splink {prefix}"
+        return f"[{stamp}] {prefix}{message}"
+
+
+def _error(message: str) -> None:
+    print(f"linkage: error: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``linkage`` command line; returns the exit code (see :data:`EXIT_CODES`)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version, usage errors
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Format())
+    level = logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO
+    previous = (logger.level, logger.propagate)
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
+    # Splink's own messages (training warnings) go through the same handler, or nowhere
+    # with --quiet; the library itself never configures logging.
+    splink = logging.getLogger("splink")
+    splink_handler = logging.NullHandler() if args.quiet and not args.debug else handler
+    splink_propagate = splink.propagate
+    splink.addHandler(splink_handler)
+    splink.propagate = False
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except Exception as error:
+        code = _exit_code(error)
+        if code == EXIT_INTERNAL and not isinstance(error, LinkageError):
+            _error(
+                f"internal error: {type(error).__name__}: {error}\n"
+                "This is a bug in linkage: run again with --debug for the traceback, and report it."
+            )
+        else:
+            _error(str(error))
+        if args.debug:
+            traceback.print_exc(file=sys.stderr)
+        return code
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous[0])
+        logger.propagate = previous[1]
+        splink.removeHandler(splink_handler)
+        splink.propagate = splink_propagate
+
+
+def _exit_code(error: BaseException) -> int:
+    if isinstance(error, (InputError, EvaluationError, OSError)):
+        return EXIT_INPUT
+    if isinstance(error, (ModelError, BlockingError)):
+        return EXIT_MODEL
+    return EXIT_INTERNAL

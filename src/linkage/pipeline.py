@@ -1,0 +1,70 @@
+"""``run()``: the whole job in one call. It chains the stages and adds nothing of its own.
+
+read_sources -> link -> handoff_report -> write (when ``out_dir`` is given).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from linkage.handoff import HandoffReport, handoff_report
+from linkage.sources import read_sources
+
+if TYPE_CHECKING:
+    from linkage.sources import ColumnMapping
+
+__all__ = ["run"]
+
+logger = logging.getLogger("linkage")
+
+
+def run(
+    data: Any,
+    *,
+    out_dir: str | os.PathLike[str] | None = None,
+    model: Any = None,
+    columns: Mapping[str, ColumnMapping] | None = None,
+    quiet: bool = False,
+    seed: int = 0,
+) -> HandoffReport:
+    """Read the extracts, link them, compute each identity's handoff status, write the report.
+
+    Args:
+        data: Anything :func:`linkage.read_sources` reads: a folder holding ``cbp.*``,
+            ``ice.*``, ``hhs.*``, ``eoir.*``, or a mapping of source name to a path or table.
+        out_dir: When given, every output file is written there (see
+            :func:`linkage.report.write_report`); otherwise nothing is written.
+        model: A trained model (or the path of its JSON file) to score with instead of
+            training one on this data; see :func:`linkage.link`.
+        columns: Per source, your column names mapped onto the layout's
+            (``{"cbp": {"ALIEN_NBR": "a_number"}}``).
+        quiet: No progress bars (log lines go to the ``linkage`` logger as usual).
+        seed: Seed for the random sampling in training, for repeatable results.
+
+    Returns:
+        The :class:`linkage.handoff.HandoffReport`; ``report.result`` is the linkage result
+        (its model, pairs and clusters).
+
+    Raises:
+        InputError: the input cannot be read (every problem listed).
+        ModelError: the model cannot be used.
+        BlockingError: a blocking rule would compare too many pairs.
+
+    Example:
+        >>> import linkage  # doctest: +SKIP
+        >>> report = linkage.run("data/", out_dir="out")  # doctest: +SKIP
+        >>> report.status_counts()  # doctest: +SKIP
+        {'not_transferred': 160, 'no_nta': 610, 'nta_not_filed': 600, ...}
+    """
+    from linkage.linking import link
+
+    sources = read_sources(data, columns=columns)
+    result = link(sources, model=model, seed=seed, quiet=quiet)
+    report = handoff_report(result)
+    if out_dir is not None:
+        files = report.write(out_dir)
+        logger.info("open %s", files["report.html"])
+    return report
