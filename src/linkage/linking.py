@@ -18,10 +18,18 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from linkage.blocking import DEFAULT_MAX_COMPARISONS
+from linkage.blocking import DEFAULT_BLOCKING_RULES, DEFAULT_MAX_COMPARISONS, count_comparisons
 from linkage.clustering import ClusteringConfig, cluster
 from linkage.engine import Engine
-from linkage.model import MODEL_INPUT, Model, TrainingConfig, predict, prepare_input, train
+from linkage.model import (
+    MODEL_INPUT,
+    Model,
+    TrainingConfig,
+    explainer,
+    predict,
+    prepare_input,
+    train,
+)
 from linkage.normalization import Records, normalize
 
 __all__ = ["LinkageResult", "link"]
@@ -45,6 +53,7 @@ class LinkageResult:
     timings: dict[str, float] = field(default_factory=dict)
     blocking: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     clustering: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    _explainer: Any = field(default=None, repr=False)
 
     def clusters(self) -> pd.DataFrame:
         """One row per input record: ``source, record_id, identity_id, link_probability``."""
@@ -92,7 +101,9 @@ class LinkageResult:
 
     def _scored(self, unique_id_l: str, unique_id_r: str) -> dict[str, Any]:
         left, right = self._input_records([unique_id_l, unique_id_r])
-        scored = self.linker.inference.score_pair(_plain(left), _plain(right))
+        if self._explainer is None:
+            self._explainer = explainer(self.model, self.con)
+        scored = self._explainer.inference.score_pair(_plain(left), _plain(right))
         return scored.as_record_list()[0]
 
     def explain_pair(self, unique_id_l: str, unique_id_r: str) -> pd.DataFrame:
@@ -142,7 +153,10 @@ class LinkageResult:
     def waterfall_chart(self, unique_id_l: str, unique_id_r: str) -> Any:
         """Splink's waterfall chart of one pair (an Altair chart for notebooks)."""
         row = self._scored(unique_id_l, unique_id_r)
-        return self.linker.visualisations.waterfall_chart([row], filter_nulls=False)
+        if self._explainer is None:
+            self._explainer = explainer(self.model, self.con)
+        chart = self._explainer.visualisations.waterfall_chart([row], filter_nulls=False)
+        return getattr(chart, "altair_chart", chart)
 
     def save_model(self, path: str | Path) -> Path:
         """Save the trained model as JSON."""
@@ -236,6 +250,13 @@ def link(
         prepare_input(con)
         if isinstance(model, (str, Path)):
             model = Model.load(model)
+        # Count candidate pairs before anything expensive: a rule that would explode stops here.
+        count_comparisons(
+            con,
+            MODEL_INPUT,
+            model.blocking_rules if model else DEFAULT_BLOCKING_RULES,
+            max_comparisons=max_comparisons,
+        )
         if model is None:
             config = training or TrainingConfig()
             config = TrainingConfig(**{**config.__dict__, "seed": seed})

@@ -31,7 +31,7 @@ from linkage.comparisons import MODEL_INPUT_SQL, default_comparisons
 from linkage.engine import Engine, database_api
 from linkage.errors import ModelError
 
-__all__ = ["Model", "TrainingConfig", "prepare_input", "train", "predict"]
+__all__ = ["Model", "TrainingConfig", "explainer", "prepare_input", "train", "predict"]
 
 logger = logging.getLogger("linkage")
 
@@ -55,8 +55,8 @@ class TrainingConfig:
     """
 
     seed: int = 0
-    u_max_pairs: int = 3_000_000
-    sample_records: int = 300_000
+    u_max_pairs: int = 2_000_000
+    sample_records: int = 120_000
     threshold_match_probability: float = 0.5
     term_frequency: bool = True
 
@@ -340,6 +340,7 @@ def predict(
     logger.info("blocking: at most %s candidate pairs", f"{int(counts['comparisons'].sum()):,}")
     settings = json.loads(json.dumps(model.settings))
     settings["retain_intermediate_calculation_columns"] = True  # keeps gamma_* for explanations
+    settings["retain_matching_columns"] = False
     linker = _linker(con, input_table, settings, engine)
     predictions = linker.inference.predict(threshold_match_probability=0.01)
     available = [r[0] for r in con.execute(f"DESCRIBE {predictions.physical_name}").fetchall()]
@@ -351,3 +352,18 @@ def predict(
     )
     predictions.drop_table_from_database_and_remove_from_cache()
     return linker, counts
+
+
+def explainer(
+    model: Model,
+    con: duckdb.DuckDBPyConnection,
+    *,
+    input_table: str = MODEL_INPUT,
+    engine: Engine = "duckdb",
+) -> Linker:
+    """A linker for explaining single pairs (keeps the compared values, which Splink's waterfall
+    chart needs); prediction at scale uses a leaner one."""
+    settings = json.loads(json.dumps(model.settings))
+    settings["retain_intermediate_calculation_columns"] = True
+    settings["retain_matching_columns"] = True
+    return _linker(con, input_table, settings, engine)
