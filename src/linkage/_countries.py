@@ -35,7 +35,9 @@ _ALIASES: dict[str, str] = {
     "UNITED KINGDOM": "GB", "UK": "GB", "GREAT BRITAIN": "GB", "TANZANIA": "TZ",
 }  # fmt: skip
 
-_UNKNOWN = frozenset({"", "UNKNOWN", "UNK", "DESCONOCIDO", "NONE", "NULL", "NA", "N A", "XX", "ZZ", "STATELESS"})
+_UNKNOWN = frozenset(
+    {"", "UNKNOWN", "UNK", "DESCONOCIDO", "NONE", "NULL", "NA", "N A", "XX", "ZZ", "STATELESS"}
+)
 
 
 def fold(value: str) -> str:

@@ -43,6 +43,8 @@ SELECT
     year(dob) * 10000 + least(month(dob), day(dob)) * 100 + greatest(month(dob), day(dob)) AS dob_swap_key,
     nullif(array_to_string(list_sort(list_distinct(list_concat(given_phonetic, surname_phonetic))), ' '), '') AS name_phon_key,
     substr(given_name_1, 1, 1) AS given_initial,
+    CAST(floor(epoch(event_date) / 86400 / 14) AS BIGINT) AS event_fortnight,
+    CAST(floor((epoch(event_date) / 86400 + 7) / 14) AS BIGINT) AS event_fortnight_offset,
     list_transform(generate_series(1, len(given_names)), lambda k: struct_pack(
         token := regexp_extract(given_names[k], '([A-Z]+)$', 1), key := given_phonetic[k])) AS given_token_keys,
     list_concat(given_set, surname_set) AS all_tokens,
@@ -82,8 +84,10 @@ _DOB_UNEXPLAINED = (
 )
 _A_NUMBERS_DIFFER = "l.a_number IS NOT NULL AND r.a_number IS NOT NULL AND l.a_number <> r.a_number"
 
+
 def _surnames_unrelated() -> str:
     """No surname token of either side is accounted for by the other side's names."""
+
     def none_explained(side: str, other: str) -> str:
         return (
             f"len(list_filter({side}.surname_token_keys, lambda z: "
@@ -178,8 +182,10 @@ def surname_comparison(*, term_frequency: bool = True) -> CustomComparison:
                 "list_has_all(surname_set_l, surname_set_r) OR list_has_all(surname_set_r, surname_set_l)",
                 "one side's surnames all on the other (moved to middle name)",
             ),
-            _level(_SAME_NAMES_OTHER_FIELDS["surname"], "same names in other fields (swapped, moved)"),
             _level("surname_phon_set_l = surname_phon_set_r", "sound the same (Spanish spelling)"),
+            _level(
+                _SAME_NAMES_OTHER_FIELDS["surname"], "same names in other fields (swapped, moved)"
+            ),
             _level(
                 "list_has_any(surname_set_l, surname_set_r) OR list_has_any(surname_phon_set_l, surname_phon_set_r)",
                 "one surname shared",
@@ -214,8 +220,10 @@ def given_name_comparison(*, term_frequency: bool = True) -> CustomComparison:
                 "list_has_all(given_set_l, given_set_r) OR list_has_all(given_set_r, given_set_l)",
                 "one side's given names all on the other",
             ),
-            _level(_SAME_NAMES_OTHER_FIELDS["given"], "same names in other fields (swapped, moved)"),
             _level("given_phon_set_l = given_phon_set_r", "sound the same (Spanish spelling)"),
+            _level(
+                _SAME_NAMES_OTHER_FIELDS["given"], "same names in other fields (swapped, moved)"
+            ),
             _level(
                 "jaro_winkler_similarity(given_name_1_l, given_name_1_r) >= 0.9 "
                 "AND coalesce(given_name_2_l = given_name_2_r OR jaro_winkler_similarity(given_name_2_l, given_name_2_r) >= 0.9, TRUE)",

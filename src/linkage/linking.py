@@ -63,7 +63,7 @@ class LinkageResult:
         ).df()
 
     def pairs(self, *, min_match_probability: float = 0.0) -> pd.DataFrame:
-        """Scored pairs (``unique_id_l, unique_id_r, match_weight, match_probability, gamma_*``)."""
+        """Scored pairs (``unique_id_l, unique_id_r, match_weight, match_probability, mw_*``)."""
         return self.con.execute(
             "SELECT * FROM pairs WHERE match_probability >= ? ORDER BY match_probability DESC, unique_id_l, unique_id_r",
             [min_match_probability],

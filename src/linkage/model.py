@@ -332,14 +332,14 @@ def predict(
 
     ``pairs`` keeps every scored pair at or above a floor of probability 0.01 (so that uncertain
     links can be reviewed), with ``unique_id_l, unique_id_r, match_weight, match_probability`` and
-    the comparison level (``gamma_*``) of each comparison.
+    the match weight (``mw_*``) of each comparison.
     """
     counts = count_comparisons(
         con, input_table, model.blocking_rules, max_comparisons=max_comparisons
     )
     logger.info("blocking: at most %s candidate pairs", f"{int(counts['comparisons'].sum()):,}")
     settings = json.loads(json.dumps(model.settings))
-    settings["retain_intermediate_calculation_columns"] = True  # keeps gamma_* for explanations
+    settings["retain_intermediate_calculation_columns"] = True  # keeps mw_* per comparison
     settings["retain_matching_columns"] = False
     linker = _linker(con, input_table, settings, engine)
     predictions = linker.inference.predict(threshold_match_probability=0.01)

@@ -270,8 +270,9 @@ def _names(con: duckdb.DuckDBPyConnection) -> None:
     middle_rows = []
     for text in middles:
         tokens = text.split()
-        given = [t for t in tokens if given_share(t) > GIVEN_SHARE_THRESHOLD]
-        surnames = [t for t in tokens if given_share(t) <= GIVEN_SHARE_THRESHOLD]
+        # A middle name is a given name unless the data says the token is mostly a surname.
+        given = [t for t in tokens if given_share(t) >= GIVEN_SHARE_THRESHOLD]
+        surnames = [t for t in tokens if given_share(t) < GIVEN_SHARE_THRESHOLD]
         middle_rows.append((text, " ".join(given) or None, " ".join(surnames) or None))
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _plain_split (text VARCHAR, given VARCHAR, surnames VARCHAR)"
@@ -292,7 +293,7 @@ def _names(con: duckdb.DuckDBPyConnection) -> None:
                 OR lk_has_place(fl_last) OR lk_has_place(fl_given) OR lk_has_place(fl_plain) AS had_placeholder,
             ms.surnames IS NOT NULL AS surname_in_middle,
             lk_tokens(concat_ws(' ', lk_unplace(coalesce(f_raw, fl_given)), ms.given, ps.given)) AS given_t,
-            lk_tokens(concat_ws(' ', ms.surnames, lk_unplace(coalesce(l_raw, fl_last)), ps.surnames)) AS surname_t,
+            lk_tokens(concat_ws(' ', lk_unplace(coalesce(l_raw, fl_last)), ms.surnames, ps.surnames)) AS surname_t,
             lk_unplace(coalesce(f_raw, fl_given, ps.given)) AS first_clean,
             lk_unplace(m_raw) AS middle_clean,
             lk_unplace(coalesce(l_raw, fl_last, ps.surnames)) AS last_clean

@@ -75,7 +75,9 @@ NAME_PLACEHOLDERS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 #: Surname particles kept with the surname that follows them.
-SURNAME_PARTICLES: frozenset[str] = frozenset({"DE", "DEL", "LA", "LAS", "LOS", "Y", "DA", "DO", "DOS", "DAS", "VON", "VAN", "SAN", "SANTA"})
+SURNAME_PARTICLES: frozenset[str] = frozenset(
+    {"DE", "DEL", "LA", "LAS", "LOS", "Y", "DA", "DO", "DOS", "DAS", "VON", "VAN", "SAN", "SANTA"}
+)
 
 SEX_CODES: dict[str, str] = {
     "M": "M", "MALE": "M", "MASCULINO": "M", "H": "M", "HOMBRE": "M", "BOY": "M",

@@ -1,0 +1,172 @@
+"""Clustering: twins and siblings stay apart, each child's own records join, row order is moot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from linkage import link, normalize
+from linkage.clustering import ClusteringConfig, cluster
+from linkage.model import Model, TrainingConfig, prepare_input, train
+from linkage.synthetic import generate
+
+#: One family apprehended together and released to one sponsor: twins (same birth date,
+#: consecutive A-numbers), a brother and a sister a year younger than the twins to the day.
+#: child: (given names, sex, dob, A-number)
+FAMILY = {
+    "A": ("María Angélica", "F", "2009-04-19", "201012345"),
+    "B": ("María Elena", "F", "2009-04-19", "201012346"),
+    "C": ("José Luis", "M", "2011-06-02", "201012347"),
+    "D": ("Ana Lucía", "F", "2010-04-19", "201012348"),
+}
+
+
+def family_frames() -> dict[str, pd.DataFrame]:
+    """Each child has a CBP, an ICE and an HHS record, written with each agency's habits."""
+    cbp, ice, hhs = [], [], []
+    for child, (given, sex, dob, a_number) in FAMILY.items():
+        year, month, day = dob.split("-")
+        cbp.append(
+            {
+                "record_id": f"{child}1",
+                "first_name": given,
+                "last_name": "López Chub",
+                "a_number": f"A{a_number[:3]}-{a_number[3:6]}-{a_number[6:]}",
+                "dob": f"{month}/{day}/{year}",
+                "sex": sex,
+                "country": "Guatemala",
+                "event_date": "03/01/2021",
+            }
+        )
+        ice.append(
+            {
+                "record_id": f"{child}2",
+                "full_name": f"LOPEZ CHUB, {given.upper()}",
+                "a_number": a_number,
+                "dob": dob,
+                "sex": sex,
+                "country": "GT",
+                "event_date": "2021-03-02",
+                "nta_issued_date": "2021-03-03",
+            }
+        )
+        hhs.append(  # HHS drops the maternal surname and holds no A-number
+            {
+                "record_id": f"{child}3",
+                "first_name": given,
+                "last_name": "López",
+                "dob": f"{month}/{day}/{year}",
+                "sex": sex,
+                "event_date": "03/04/2021",
+                "release_date": "04/01/2021",
+                "sponsor_name": "Rosa Chub",
+                "sponsor_address": "12 Main Street, Houston TX",
+                "sponsor_zip": "77001",
+            }
+        )
+    return {"cbp": pd.DataFrame(cbp), "ice": pd.DataFrame(ice), "hhs": pd.DataFrame(hhs)}
+
+
+def _partition(clusters: pd.DataFrame) -> set[frozenset[str]]:
+    return {frozenset(group["record_id"]) for _, group in clusters.groupby("identity_id")}
+
+
+TRUE_PARTITION = {frozenset(f"{child}{i}" for i in (1, 2, 3)) for child in FAMILY}
+
+
+# --- cluster() on a hand-made pairs table ---------------------------------------------------------
+
+
+@pytest.fixture
+def family_con():
+    con = normalize(family_frames()).con
+    prepare_input(con)
+    own = [(f"{s}:{c}{i}", f"{t}:{c}{j}", 0.99) for c in FAMILY for (s, i), (t, j) in
+           [(("cbp", 1), ("ice", 2)), (("cbp", 1), ("hhs", 3)), (("ice", 2), ("hhs", 3))]]  # fmt: skip
+    wrong = [  # confident links between siblings, as a model fooled by a shared family makes
+        ("hhs:A3", "hhs:B3", 0.999),  # stronger than any true link
+        ("cbp:A1", "ice:B2", 0.95),
+        ("ice:B2", "cbp:C1", 0.9),
+        ("hhs:C3", "hhs:D3", 0.8),
+        ("cbp:D1", "ice:A2", 0.7),
+    ]
+    pairs = pd.DataFrame(own + wrong, columns=["unique_id_l", "unique_id_r", "match_probability"])
+    con.register("_pairs", pairs)
+    con.execute("CREATE TABLE pairs AS SELECT * FROM _pairs")
+    con.unregister("_pairs")
+    return con
+
+
+def test_conflicting_links_are_refused_and_each_child_keeps_its_own_records(family_con):
+    stats = cluster(family_con)
+    clusters = family_con.table("clusters").df()
+    assert len(clusters) == 12
+    assert _partition(clusters) == TRUE_PARTITION
+    assert int(stats["identities"].iloc[0]) == 4
+    assert int(stats["refused_links"].iloc[0]) == 5
+    # the weakest link kept inside each identity is a true one
+    assert clusters["link_probability"].tolist() == pytest.approx([0.99] * 12)
+
+
+def test_without_conflict_prevention_the_siblings_chain_into_one_identity(family_con):
+    stats = cluster(family_con, config=ClusteringConfig(prevent_conflicts=False))
+    clusters = family_con.table("clusters").df()
+    assert clusters["identity_id"].nunique() == 1
+    assert int(stats["refused_links"].iloc[0]) == 0
+
+
+def test_links_below_the_threshold_do_not_join_and_lone_records_have_no_link_probability(
+    family_con,
+):
+    config = ClusteringConfig(threshold_match_probability=0.995, prevent_conflicts=False)
+    cluster(family_con, config=config)
+    clusters = family_con.table("clusters").df().set_index("record_id")
+    # only the sibling link at 0.999 is above the threshold; the other records stand alone
+    assert clusters.loc["A3", "identity_id"] == clusters.loc["B3", "identity_id"]
+    assert clusters["identity_id"].nunique() == 11
+    assert clusters.loc["A3", "link_probability"] == pytest.approx(0.999)
+    assert clusters.drop(index=["A3", "B3"])["link_probability"].isna().all()
+
+
+# --- link() end to end, with a model trained on synthetic data -------------------------------
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    con = normalize(generate(1000, seed=5).sources).con
+    prepare_input(con)
+    return train(con, config=TrainingConfig(u_max_pairs=300_000, seed=0))
+
+
+def test_link_keeps_twins_and_siblings_apart_and_joins_each_childs_records(model):
+    result = link(family_frames(), model=model, quiet=True)
+    assert _partition(result.clusters()) == TRUE_PARTITION
+    assert int(result.clustering["refused_links"].iloc[0]) > 0
+
+
+def test_link_without_conflict_prevention_merges_the_twins(model):
+    result = link(family_frames(), model=model, prevent_conflicts=False, quiet=True)
+    # the model alone is fooled: the twins' records score as a match
+    twins = result.pairs().set_index(["unique_id_l", "unique_id_r"])["match_probability"]
+    assert twins.get(("cbp:A1", "cbp:B1"), 0.0) >= model.threshold_match_probability
+    clusters = result.clusters().set_index("record_id")["identity_id"]
+    assert clusters["A1"] == clusters["B1"]
+    assert _partition(result.clusters()) != TRUE_PARTITION
+
+
+def test_identities_do_not_depend_on_the_order_of_input_rows(model):
+    data = generate(400, seed=3)
+    rng = np.random.default_rng(0)
+    shuffled = {
+        source: frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+        for source, frame in reversed(list(data.sources.items()))
+    }
+    first = link(data.sources, model=model, quiet=True).clusters()
+    second = link(shuffled, model=model, quiet=True).clusters()
+    key = ["source", "record_id"]
+    merged = first.merge(second, on=key, suffixes=("_first", "_second"), validate="1:1")
+    assert len(merged) == len(first) == data.n_records
+    assert (merged["identity_id_first"] == merged["identity_id_second"]).all()
+    # a non-trivial clustering: many identities hold several records
+    assert first["identity_id"].nunique() < 0.6 * len(first)

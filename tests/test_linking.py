@@ -1,0 +1,219 @@
+"""link() end to end on synthetic children with known truth; the model file; explain_pair.
+
+One linked result (3,000 children, trained without labels) is shared by the whole module.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from linkage import LinkageError, ModelError, evaluate, link
+from linkage.comparisons import COMPARISON_NAMES
+from linkage.model import Model, TrainingConfig, train
+from linkage.synthetic import generate
+
+N_CHILDREN = 3_000
+#: Cheaper u estimation for the extra trainings of this module (the shared one uses the default).
+QUICK = TrainingConfig(u_max_pairs=300_000)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return generate(N_CHILDREN, seed=0)
+
+
+@pytest.fixture(scope="module")
+def result(data):
+    return link(data.sources, seed=0, quiet=True)
+
+
+def _by_record(clusters: pd.DataFrame) -> pd.Series:
+    return clusters.set_index(["source", "record_id"])["identity_id"].sort_index()
+
+
+def _a_number_join(result) -> pd.DataFrame:
+    """The plain baseline: records sharing a (normalised) A-number are one child."""
+    records = result.records()
+    identity = records["a_number"].where(records["a_number"].notna(), records["unique_id"])
+    return pd.DataFrame(
+        {"source": records["source"], "record_id": records["record_id"], "identity_id": identity}
+    )
+
+
+def test_every_record_gets_exactly_one_identity(data, result):
+    clusters = result.clusters()
+    assert len(clusters) == data.n_records
+    assert not clusters.duplicated(["source", "record_id"]).any()
+    assert clusters["identity_id"].notna().all()
+    assert result.rejects().empty
+
+
+def test_known_truth_pairwise_f1_is_high_and_beats_an_a_number_join(data, result):
+    linked = evaluate(result.clusters(), data.truth)
+    baseline = evaluate(_a_number_join(result), data.truth)
+    assert linked.pairwise_f1 >= 0.985, linked
+    assert linked.pairwise_precision >= 0.98 and linked.pairwise_recall >= 0.98, linked
+    assert linked.pairwise_f1 > baseline.pairwise_f1 + 0.05, (linked, baseline)
+    # identities are about as many as children (each child has about 3.8 records)
+    assert abs(result.n_identities - N_CHILDREN) / N_CHILDREN < 0.05
+
+
+def test_a_saved_model_loads_and_links_to_identical_clusters(data, result, tmp_path):
+    path = result.save_model(tmp_path / "model.json")
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["format"].startswith("linkage-model/")
+    loaded = Model.load(path)
+    assert loaded.to_dict() == result.model.to_dict()
+    again = link(data.sources, model=loaded, quiet=True)
+    assert _by_record(again.clusters()).equals(_by_record(result.clusters()))
+    # a path works as well as a Model
+    from_path = link(data.sources, model=str(path), quiet=True)
+    assert _by_record(from_path.clusters()).equals(_by_record(result.clusters()))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"comparisons": [], "link_type": "dedupe_only"}',  # a bare Splink settings file
+        '["not", "a", "model"]',
+        '{"format": "linkage-model/1"}',
+        "this is not JSON",
+    ],
+)
+def test_loading_something_that_is_not_a_model_raises_model_error(tmp_path, content):
+    path = tmp_path / "not_a_model.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ModelError) as caught:
+        Model.load(path)
+    assert "not_a_model.json" in str(caught.value)
+    assert isinstance(caught.value, LinkageError) and isinstance(caught.value, ValueError)
+
+
+def test_loading_a_missing_model_file_raises_model_error(tmp_path):
+    with pytest.raises(ModelError, match="does not exist"):
+        Model.load(tmp_path / "nowhere.json")
+
+
+def test_two_sources_alone_are_linked(data):
+    subset = {source: data.sources[source] for source in ("cbp", "hhs")}
+    result = link(subset, training=QUICK, quiet=True)
+    truth = data.truth[data.truth["source"].isin(subset)]
+    clusters = result.clusters()
+    assert set(clusters["source"]) == {"cbp", "hhs"}
+    assert len(clusters) == len(truth)
+    scores = evaluate(clusters, truth)
+    assert scores.pairwise_f1 >= 0.97, scores
+
+
+def test_sources_under_other_column_names_link_the_same_through_the_mapping(data, result):
+    renamed, columns = {}, {}
+    for source, frame in data.sources.items():
+        mapping = {c: f"{source.upper()}_{c.upper()}" for c in frame.columns}
+        renamed[source] = frame.rename(columns=mapping)
+        columns[source] = {theirs: ours for ours, theirs in mapping.items()}
+    again = link(renamed, columns=columns, model=result.model, quiet=True)
+    assert _by_record(again.clusters()).equals(_by_record(result.clusters()))
+
+
+def _clerical_labels(data, result, n: int = 200) -> pd.DataFrame:
+    """``n`` true pairs and ``n`` false pairs among the scored candidates, as a reviewer would mark."""
+    child = data.truth.assign(unique_id=data.truth["source"] + ":" + data.truth["record_id"])
+    child = child.set_index("unique_id")["child_id"]
+    pairs = result.pairs()[["unique_id_l", "unique_id_r"]]
+    is_match = (
+        child.loc[pairs["unique_id_l"]].to_numpy() == child.loc[pairs["unique_id_r"]].to_numpy()
+    )
+    pairs = pairs.assign(is_match=is_match)
+    chosen = pd.concat(
+        [
+            pairs[pairs["is_match"]].sample(n, random_state=0),
+            pairs[~pairs["is_match"]].sample(n, random_state=0),
+        ]
+    )
+    left = chosen["unique_id_l"].str.split(":", n=1, expand=True)
+    right = chosen["unique_id_r"].str.split(":", n=1, expand=True)
+    return pd.DataFrame(
+        {
+            "source_l": left[0],
+            "record_id_l": left[1],
+            "source_r": right[0],
+            "record_id_r": right[1],
+            "is_match": chosen["is_match"].astype(int),
+        }
+    ).reset_index(drop=True)
+
+
+def test_clerical_labels_are_used_in_training_and_recorded_in_the_model(data, result):
+    labels = _clerical_labels(data, result)
+    assert labels["is_match"].sum() == 200 and len(labels) == 400
+    labelled = link(data.sources, labels=labels, training=QUICK, quiet=True)
+    assert labelled.model.trained_on["labels"] == 400
+    assert labelled.model.to_dict()["trained_on"]["labels"] == 400
+    assert result.model.trained_on["labels"] == 0
+    assert evaluate(labelled.clusters(), data.truth).pairwise_f1 >= 0.98
+    # the labels moved the m probabilities (u, from random pairs, is the same without them)
+    unlabelled = train(labelled.con, config=QUICK).match_weights()
+    weights = labelled.model.match_weights()
+    assert (weights["u_probability"] - unlabelled["u_probability"]).abs().max() < 1e-12
+    assert (weights["m_probability"] - unlabelled["m_probability"]).abs().max() > 0.01
+
+
+@pytest.mark.parametrize("which", ["strongest", "weakest link", "below threshold"])
+def test_explain_pair_adds_up_to_the_pairs_match_weight(result, which):
+    pairs = result.pairs()
+    threshold = result.model.threshold_match_probability
+    if which == "strongest":
+        pair = pairs.iloc[0]
+    elif which == "weakest link":
+        pair = pairs[pairs["match_probability"] >= threshold].iloc[-1]
+    else:
+        pair = pairs[pairs["match_probability"] < threshold].iloc[0]
+    explained = result.explain_pair(pair["unique_id_l"], pair["unique_id_r"])
+    assert explained["comparison"].tolist() == ["prior", *COMPARISON_NAMES, "final"]
+    final = explained.iloc[-1]
+    assert final["match_weight"] == pytest.approx(pair["match_weight"], abs=1e-6)
+    assert explained["match_weight"].iloc[:-1].sum() == pytest.approx(
+        final["match_weight"], abs=1e-9
+    )
+    assert explained["cumulative_match_weight"].iloc[-2] == pytest.approx(final["match_weight"])
+    assert f"{pair['match_probability']:.4f}" in final["level"]
+    # each comparison's row names a level of that comparison
+    levels = dict(zip(explained["comparison"], explained["level"], strict=True))
+    for name, labels in _level_labels(result).items():
+        assert levels[name] in labels, name
+
+
+def _level_labels(result) -> dict[str, list[str]]:
+    return {
+        c["output_column_name"]: [lv["label_for_charts"] for lv in c["comparison_levels"]]
+        for c in result.model.settings["comparisons"]
+    }
+
+
+def test_pairs_carry_the_weight_of_each_comparison(result):
+    """pairs() holds one mw_<comparison> column per comparison; with the prior they sum to the
+    pair's match weight, and explain_pair reports the same weights."""
+    import math
+
+    pairs = result.pairs()
+    names = [c["output_column_name"] for c in result.model.settings["comparisons"]]
+    prior = result.model.settings["probability_two_random_records_match"]
+    prior_weight = math.log2(prior / (1 - prior))
+    weights = pairs[[f"mw_{n}" for n in names]].sum(axis=1)
+    tf = pairs[[c for c in pairs.columns if c.startswith("mw_tf_adj_")]].sum(axis=1)
+    assert ((prior_weight + weights + tf - pairs["match_weight"]).abs() < 1e-6).all()
+    pair = pairs.iloc[0]
+    explained = result.explain_pair(pair["unique_id_l"], pair["unique_id_r"]).set_index(
+        "comparison"
+    )
+    for n in names:
+        expected = pair[f"mw_{n}"] + (pair.get(f"mw_tf_adj_{n}", 0.0) or 0.0)
+        assert abs(explained.loc[n, "match_weight"] - expected) < 1e-6, n
+
+
+def test_explain_pair_names_a_missing_record(result):
+    with pytest.raises(KeyError, match="cbp:NO-SUCH-RECORD"):
+        result.explain_pair("cbp:NO-SUCH-RECORD", result.pairs()["unique_id_r"].iloc[0])
