@@ -113,8 +113,8 @@ _SAME_A_NUMBER = "coalesce(l.a_number = r.a_number, FALSE)"
 #: siblings such as "María Angélica" and "María Elena" with the same surnames, birth date and
 #: sponsor;
 #: (2) their A-numbers differ and so do their birth dates, beyond the known errors;
-#: (3) they do not share an A-number, their birth dates are not equal, and their CBP/ICE/HHS
-#: events are more than six months apart (two journeys);
+#: (3) they do not share an A-number and their CBP/ICE/HHS events are more than six months apart,
+#: or a court record predates the apprehension (two journeys);
 #: (4) they do not share an A-number and no surname of either is found among the other's names
 #: (two children with the same given name and birth date).
 #: Reads model-input columns as ``l.`` and ``r.``.
@@ -122,8 +122,11 @@ CONFLICT_SQL = (
     f"(len(l.given_token_keys) > 0 AND len(r.given_token_keys) > 0 AND NOT {_SAME_A_NUMBER} "
     f"AND {_unexplained('l', 'r')} > 0 AND {_unexplained('r', 'l')} > 0) "
     f"OR ({_A_NUMBERS_DIFFER} AND {_DOB_UNEXPLAINED}) "
-    f"OR (NOT {_SAME_A_NUMBER} AND l.dob IS DISTINCT FROM r.dob AND l.source_rank <= 3 AND r.source_rank <= 3 "
+    f"OR (NOT {_SAME_A_NUMBER} AND l.source_rank <= 3 AND r.source_rank <= 3 "
     "AND abs(date_diff('day', l.event_date, r.event_date)) > 180) "
+    f"OR (NOT {_SAME_A_NUMBER} AND ((l.source_rank = 4 AND r.source_rank <= 3 "
+    "AND l.event_date < r.event_date - INTERVAL 30 DAY) OR (r.source_rank = 4 AND l.source_rank <= 3 "
+    "AND r.event_date < l.event_date - INTERVAL 30 DAY))) "
     f"OR (NOT {_SAME_A_NUMBER} AND {_surnames_unrelated()})"
 )
 
