@@ -227,6 +227,20 @@ def run_baseline(
     return result, seconds
 
 
+def run_linkage(data: SyntheticData, *, seed: int) -> tuple[Evaluation, float]:
+    """linkage itself, scored the same way: link, handoff statuses, evaluate."""
+    import linkage
+
+    started = time.perf_counter()
+    result = linkage.link(data.sources, seed=seed, quiet=True)
+    report = linkage.handoff_report(result)
+    seconds = time.perf_counter() - started
+    clusters = result.clusters()[["source", "record_id", "identity_id"]]
+    scored = evaluate(clusters, data, identities=report.identities[["identity_id", "status"]])
+    logging.info("linkage done in %.1f s", seconds)
+    return scored, seconds
+
+
 def table(rows: dict[str, tuple[Evaluation, float]]) -> str:
     header = (
         "| baseline | pairwise P | pairwise R | pairwise F1 | B3 P | B3 R | B3 F1 "
@@ -249,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--children", type=int, default=10_000, help="children to generate")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic data")
+    parser.add_argument(
+        "--linkage", action="store_true", help="also run linkage itself (link + handoff report)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
 
@@ -269,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
             con, data, "plain Splink", lambda: plain_splink(con, seed=args.seed), "clusters_splink"
         ),
     }
+    if args.linkage:
+        results["linkage"] = run_linkage(data, seed=args.seed)
     print(table(results))
     for name, (result, _) in results.items():
         assert result.status is not None
