@@ -107,6 +107,17 @@ def _surnames_unrelated() -> str:
 
 _SAME_A_NUMBER = "coalesce(l.a_number = r.a_number, FALSE)"
 
+
+def _unexplained_surnames(side: str, other: str) -> str:
+    """Surname tokens of one side that nothing on the other side accounts for."""
+    return (
+        f"len(list_filter({side}.surname_token_keys, lambda z: NOT ("
+        f"list_contains({other}.all_tokens, z.token) OR list_contains({other}.all_phonetic, z.key) "
+        f"OR len(list_filter({other}.all_tokens, lambda u: damerau_levenshtein(z.token, u) <= 1 "
+        f"OR (length(u) >= 3 AND (contains(z.token, u) OR contains(u, z.token))))) > 0)))"
+    )
+
+
 #: Two records are different children, whatever their scores say, when:
 #: (1) each carries a given name the other does not account for (not equal, not the same sound,
 #: not one typed letter off, not among its surnames) and they do not share an A-number - twins and
@@ -116,7 +127,9 @@ _SAME_A_NUMBER = "coalesce(l.a_number = r.a_number, FALSE)"
 #: (3) they do not share an A-number and their CBP/ICE/HHS events are more than six months apart,
 #: or a court record predates the apprehension (two journeys);
 #: (4) they do not share an A-number and no surname of either is found among the other's names
-#: (two children with the same given name and birth date).
+#: (two children with the same given name and birth date);
+#: (5) their A-numbers differ and each carries a surname the other does not account for
+#: ("Luis González Mazariegos" and "Luis González Rivera", born a month apart).
 #: Reads model-input columns as ``l.`` and ``r.``.
 CONFLICT_SQL = (
     f"(len(l.given_token_keys) > 0 AND len(r.given_token_keys) > 0 AND NOT {_SAME_A_NUMBER} "
@@ -127,7 +140,9 @@ CONFLICT_SQL = (
     f"OR (NOT {_SAME_A_NUMBER} AND ((l.source_rank = 4 AND r.source_rank <= 3 "
     "AND l.event_date < r.event_date - INTERVAL 30 DAY) OR (r.source_rank = 4 AND l.source_rank <= 3 "
     "AND r.event_date < l.event_date - INTERVAL 30 DAY))) "
-    f"OR (NOT {_SAME_A_NUMBER} AND {_surnames_unrelated()})"
+    f"OR (NOT {_SAME_A_NUMBER} AND {_surnames_unrelated()}) "
+    f"OR ({_A_NUMBERS_DIFFER} AND {_unexplained_surnames('l', 'r')} > 0 "
+    f"AND {_unexplained_surnames('r', 'l')} > 0)"
 )
 
 _SWAPPED = (
