@@ -136,8 +136,12 @@ CONFLICT_CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
      {"a_number": "201012345"}, {"a_number": "209999999", "dob": "2009-04-18"}, False),
     ("two CBP apprehensions a year apart, birth dates differ, no A-number",
      {"a_number": None}, {"a_number": None, "dob": "2009-04-18", "event_date": "2022-03-01"}, True),
+    # Two journeys without a shared A-number are two children: same-name, same-birthday children
+    # apprehended a year apart are far more common than one child re-apprehended with no number.
     ("two CBP apprehensions a year apart, same birth date, no A-number",
-     {"a_number": None}, {"a_number": None, "event_date": "2022-03-01"}, False),
+     {"a_number": None}, {"a_number": None, "event_date": "2022-03-01"}, True),
+    ("two CBP apprehensions a year apart, same A-number",
+     {"a_number": "201012345"}, {"a_number": "201012345", "event_date": "2022-03-01"}, False),
     ("a court case years after the apprehension",
      {"a_number": None}, {"source": "eoir", "a_number": None, "dob": "2009-04-18", "event_date": "2023-03-01"},
      False),
