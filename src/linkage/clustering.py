@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from linkage.comparisons import CONFLICT_SQL
+from linkage.comparisons import CONFLICT_PREFILTER_SQL, CONFLICT_SQL
 
 __all__ = ["ClusteringConfig", "cluster"]
 
@@ -158,10 +158,17 @@ def _conflicting_members(
     con.register("_members", frame)
     try:
         rows = con.execute(
-            f"""SELECT ml.idx, mr.idx FROM _members ml JOIN _members mr
-                  ON ml.label = mr.label AND ml.idx < mr.idx
-                JOIN {nodes} l ON l.unique_id = ml.unique_id
-                JOIN {nodes} r ON r.unique_id = mr.unique_id
+            # A cheap necessary condition (records sharing an A-number never conflict, nor records
+            # whose names are all found in each other) drops most pairs before the costly test.
+            f"""WITH candidates AS MATERIALIZED (
+                    SELECT ml.idx AS idx_l, mr.idx AS idx_r, ml.unique_id AS uid_l, mr.unique_id AS uid_r
+                    FROM _members ml JOIN _members mr ON ml.label = mr.label AND ml.idx < mr.idx
+                    JOIN {nodes} l ON l.unique_id = ml.unique_id
+                    JOIN {nodes} r ON r.unique_id = mr.unique_id
+                    WHERE {CONFLICT_PREFILTER_SQL})
+                SELECT c.idx_l, c.idx_r FROM candidates c
+                JOIN {nodes} l ON l.unique_id = c.uid_l
+                JOIN {nodes} r ON r.unique_id = c.uid_r
                 WHERE {CONFLICT_SQL}"""
         ).fetchall()
     finally:

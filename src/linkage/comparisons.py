@@ -17,7 +17,13 @@ from typing import Any
 import splink.comparison_level_library as cll
 from splink.comparison_library import CustomComparison
 
-__all__ = ["CONFLICT_SQL", "MODEL_INPUT_SQL", "COMPARISON_NAMES", "default_comparisons"]
+__all__ = [
+    "CONFLICT_PREFILTER_SQL",
+    "CONFLICT_SQL",
+    "MODEL_INPUT_SQL",
+    "COMPARISON_NAMES",
+    "default_comparisons",
+]
 
 #: The view Splink reads: canonical records plus derived columns. ``{records}`` is the table name.
 MODEL_INPUT_SQL = """
@@ -144,6 +150,29 @@ CONFLICT_SQL = (
     f"OR ({_A_NUMBERS_DIFFER} AND {_unexplained_surnames('l', 'r')} > 0 "
     f"AND {_unexplained_surnames('r', 'l')} > 0)"
 )
+
+
+def _all_found(column: str, phonetic: str, side: str, other: str) -> str:
+    return (
+        f"(list_has_all({other}.all_tokens, {side}.{column}) "
+        f"OR list_has_all({other}.all_phonetic, {side}.{phonetic}))"
+    )
+
+
+#: A cheap necessary condition for :data:`CONFLICT_SQL` (no lambdas): pairs failing it cannot
+#: conflict, so clustering tests only the pairs that pass it.
+CONFLICT_PREFILTER_SQL = (
+    f"NOT {_SAME_A_NUMBER} AND ("
+    "(l.source_rank <= 3 AND r.source_rank <= 3 AND abs(date_diff('day', l.event_date, r.event_date)) > 180) "
+    "OR (l.source_rank = 4 AND r.source_rank <= 3 AND l.event_date < r.event_date - INTERVAL 30 DAY) "
+    "OR (r.source_rank = 4 AND l.source_rank <= 3 AND r.event_date < l.event_date - INTERVAL 30 DAY) "
+    f"OR ({_A_NUMBERS_DIFFER} AND l.dob IS DISTINCT FROM r.dob) "
+    f"OR (NOT {_all_found('given_set', 'given_phon_set', 'l', 'r')} "
+    f"AND NOT {_all_found('given_set', 'given_phon_set', 'r', 'l')}) "
+    f"OR (NOT {_all_found('surname_set', 'surname_phon_set', 'l', 'r')} "
+    f"AND NOT {_all_found('surname_set', 'surname_phon_set', 'r', 'l')}))"
+)
+
 
 _SWAPPED = (
     "len(given_set_l) > 0 AND len(surname_set_r) > 0 AND len(given_set_r) > 0 AND len(surname_set_l) > 0 "
