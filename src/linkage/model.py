@@ -29,7 +29,7 @@ from linkage.blocking import (
 )
 from linkage.comparisons import MODEL_INPUT_SQL, default_comparisons
 from linkage.engine import Engine, database_api
-from linkage.errors import ModelError
+from linkage.errors import LinkageError, ModelError
 
 __all__ = ["Model", "TrainingConfig", "explainer", "prepare_input", "train", "predict"]
 
@@ -39,6 +39,8 @@ MODEL_INPUT = "model_input"
 TRAIN_INPUT = "model_train_input"
 PAIRS = "pairs"
 MODEL_FORMAT = "linkage-model/1"
+#: Fewer records than this cannot train a model (EM needs pairs of the same child to learn from).
+MIN_TRAINING_RECORDS = 20
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -258,7 +260,36 @@ def train(
         table = TRAIN_INPUT
     n_train = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # type: ignore[index]
     logger.info("training on %s of %s records", f"{n_train:,}", f"{total:,}")
+    if n_train < MIN_TRAINING_RECORDS:
+        raise ModelError(
+            f"too little data to train a model: {n_train:,} record(s) (at least "
+            f"{MIN_TRAINING_RECORDS:,} are needed). Fix: link more records at once, or pass a model "
+            "trained on more data (model='model.json')"
+        )
     linker = _linker(con, table, _settings_creator(config, blocking_rules), engine)
+    try:
+        return _train_linker(linker, con, config, labels, blocking_rules, n_train, total)
+    except LinkageError:
+        raise
+    except (
+        Exception
+    ) as exc:  # Splink has no public exception tree; its failures here mean "too little to learn"
+        raise ModelError(
+            f"training failed on {n_train:,} records ({type(exc).__name__}: {exc}). This happens "
+            "when the data hold too few records of the same child for expectation-maximisation to "
+            "learn from. Fix: link more records at once, or pass a model trained on more data"
+        ) from exc
+
+
+def _train_linker(
+    linker: Linker,
+    con: duckdb.DuckDBPyConnection,
+    config: TrainingConfig,
+    labels: pd.DataFrame | None,
+    blocking_rules: tuple[BlockingRule, ...],
+    n_train: int,
+    total: int,
+) -> Model:
     training = linker.training
     training.estimate_probability_two_random_records_match(
         [

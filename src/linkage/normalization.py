@@ -397,7 +397,7 @@ def _assemble(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TABLE {RECORDS_TABLE} AS
         WITH base AS (
             SELECT st.*,
-                regexp_replace(coalesce(st.a_number, ''), '[^0-9]', '', 'g') AS a_digits,
+                regexp_replace(regexp_replace(coalesce(st.a_number, ''), '\\.0+$', ''), '[^0-9]', '', 'g') AS a_digits,
                 lk_date_text(st.dob) AS dob_text,
                 lk_date(lk_date_text(st.dob)) AS dob_parsed,
                 lk_date(lk_date_text(st.event_date)) AS event_parsed,
