@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from linkage._countries import country_code
 from linkage._names import COMMON_GIVEN_NAMES, COMMON_SURNAMES
@@ -85,11 +86,11 @@ def _macros(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE MACRO lk_fold(s) AS nullif(trim(regexp_replace(regexp_replace(
             upper(strip_accents(CAST(s AS VARCHAR))), '[''`´’]', '', 'g'), '[^A-Z]+', ' ', 'g')), '');
         CREATE OR REPLACE MACRO lk_unplace(s) AS CASE
-            WHEN s IS NULL OR s IN (SELECT unnest({_sql_list(NAME_PLACEHOLDERS)})) THEN NULL
+            WHEN s IS NULL OR list_contains({_sql_list(NAME_PLACEHOLDERS)}, s) THEN NULL
             ELSE nullif(array_to_string(list_filter(string_split(s, ' '),
                  lambda t: NOT list_contains({_sql_list(single_placeholders)}, t)), ' '), '') END;
         CREATE OR REPLACE MACRO lk_has_place(s) AS s IS NOT NULL AND (
-            s IN (SELECT unnest({_sql_list(NAME_PLACEHOLDERS)}))
+            list_contains({_sql_list(NAME_PLACEHOLDERS)}, s)
             OR len(list_filter(string_split(s, ' '), lambda t: list_contains({_sql_list(single_placeholders)}, t))) > 0);
         CREATE OR REPLACE MACRO lk_particles(s) AS regexp_replace(
             regexp_replace(s, '\\bDE (LA|LAS|LOS) ', 'DE_\\1 ', 'g'),
@@ -204,20 +205,34 @@ def _names(con: duckdb.DuckDBPyConnection) -> None:
     """Fold, de-placeholder and split the names; resolve full names and middle names."""
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE _names_1 AS
+        CREATE OR REPLACE TEMP TABLE _names_0 AS
         SELECT source, record_id,
             lk_fold(first_name) AS f_raw, lk_fold(middle_name) AS m_raw, lk_fold(last_name) AS l_raw,
             lk_fold(CASE WHEN contains(full_name, ',') THEN split_part(full_name, ',', 1) END) AS fl_last,
             lk_fold(CASE WHEN contains(full_name, ',') THEN substr(full_name, strpos(full_name, ',') + 1) END) AS fl_given,
             lk_fold(CASE WHEN NOT contains(full_name, ',') THEN full_name END) AS fl_plain
-        FROM _stage
+        FROM _stage;
+        CREATE OR REPLACE TEMP TABLE _names_1 AS
+        SELECT source, record_id,
+            lk_has_place(f_raw) OR lk_has_place(m_raw) OR lk_has_place(l_raw)
+                OR lk_has_place(fl_last) OR lk_has_place(fl_given) OR lk_has_place(fl_plain) AS had_placeholder,
+            lk_unplace(coalesce(f_raw, fl_given)) AS f_clean,
+            lk_unplace(coalesce(l_raw, fl_last)) AS l_clean,
+            lk_unplace(m_raw) AS m_clean,
+            lk_unplace(fl_plain) AS plain_clean
+        FROM _names_0;
+        CREATE OR REPLACE TEMP TABLE _names_1 AS
+        SELECT *, lk_tokens(f_clean) AS f_tok, lk_tokens(l_clean) AS l_tok,
+            lk_particles(m_clean) AS m_key, lk_particles(plain_clean) AS plain_key
+        FROM _names_1;
+        DROP TABLE _names_0;
         """
     )
     # How often each token is written as a given name or a surname in the structured columns.
     counts = con.execute(
         """
-        WITH g AS (SELECT unnest(lk_tokens(lk_unplace(coalesce(f_raw, fl_given)))) AS t FROM _names_1),
-             s AS (SELECT unnest(lk_tokens(lk_unplace(coalesce(l_raw, fl_last)))) AS t FROM _names_1)
+        WITH g AS (SELECT unnest(f_tok) AS t FROM _names_1),
+             s AS (SELECT unnest(l_tok) AS t FROM _names_1)
         SELECT t, sum(is_g) AS g, sum(1 - is_g) AS s FROM (
             SELECT lk_core(t) AS t, 1 AS is_g FROM g UNION ALL SELECT lk_core(t), 0 FROM s)
         WHERE t <> '' GROUP BY t
@@ -240,7 +255,7 @@ def _names(con: duckdb.DuckDBPyConnection) -> None:
     plain = [
         r[0]
         for r in con.execute(
-            "SELECT DISTINCT lk_particles(lk_unplace(fl_plain)) FROM _names_1 WHERE fl_plain IS NOT NULL"
+            "SELECT DISTINCT plain_key FROM _names_1 WHERE plain_key IS NOT NULL"
         ).fetchall()
         if r[0]
     ]
@@ -263,7 +278,7 @@ def _names(con: duckdb.DuckDBPyConnection) -> None:
     middles = [
         r[0]
         for r in con.execute(
-            "SELECT DISTINCT lk_particles(lk_unplace(m_raw)) FROM _names_1 WHERE m_raw IS NOT NULL"
+            "SELECT DISTINCT m_key FROM _names_1 WHERE m_key IS NOT NULL"
         ).fetchall()
         if r[0]
     ]
@@ -288,41 +303,24 @@ def _names(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _names_2 AS
-        SELECT n.source, n.record_id,
-            lk_has_place(f_raw) OR lk_has_place(m_raw) OR lk_has_place(l_raw)
-                OR lk_has_place(fl_last) OR lk_has_place(fl_given) OR lk_has_place(fl_plain) AS had_placeholder,
+        SELECT n.source, n.record_id, n.had_placeholder,
             ms.surnames IS NOT NULL AS surname_in_middle,
-            lk_tokens(concat_ws(' ', lk_unplace(coalesce(f_raw, fl_given)), ms.given, ps.given)) AS given_t,
-            lk_tokens(concat_ws(' ', lk_unplace(coalesce(l_raw, fl_last)), ms.surnames, ps.surnames)) AS surname_t,
-            lk_unplace(coalesce(f_raw, fl_given, ps.given)) AS first_clean,
-            lk_unplace(m_raw) AS middle_clean,
-            lk_unplace(coalesce(l_raw, fl_last, ps.surnames)) AS last_clean
+            list_concat(n.f_tok, lk_tokens(ms.given), lk_tokens(ps.given)) AS given_t,
+            list_concat(n.l_tok, lk_tokens(ms.surnames), lk_tokens(ps.surnames)) AS surname_t,
+            coalesce(n.f_clean, ps.given) AS first_clean,
+            n.m_clean AS middle_clean,
+            coalesce(n.l_clean, ps.surnames) AS last_clean
         FROM _names_1 n
-        LEFT JOIN _middle_split ms ON ms.text = lk_particles(lk_unplace(n.m_raw))
-        LEFT JOIN _plain_split ps ON ps.text = lk_particles(lk_unplace(n.fl_plain))
+        LEFT JOIN _middle_split ms ON ms.text = n.m_key
+        LEFT JOIN _plain_split ps ON ps.text = n.plain_key
         """
     )
-    # Phonetic keys over distinct tokens.
-    tokens = [
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT lk_core(t) FROM (SELECT unnest(given_t) t FROM _names_2 "
-            "UNION ALL SELECT unnest(surname_t) FROM _names_2)"
-        ).fetchall()
-        if r[0]
-    ]
-    _insert_keys(con, [(t, spanish_key(t)) for t in tokens])
+    # Phonetic keys, computed in Python over distinct name strings (a few per cent of the rows).
+    _phonetic_table(con, "_given_keys", "given_t")
+    _phonetic_table(con, "_surname_keys", "surname_t")
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _names AS
-        WITH g AS (
-            SELECT source, record_id, list(k.key ORDER BY pos) AS keys
-            FROM (SELECT source, record_id, unnest(given_t) AS t, generate_subscripts(given_t, 1) AS pos FROM _names_2) x
-            JOIN _token_keys k ON k.token = lk_core(x.t) GROUP BY source, record_id),
-        s AS (
-            SELECT source, record_id, list(k.key ORDER BY pos) AS keys
-            FROM (SELECT source, record_id, unnest(surname_t) AS t, generate_subscripts(surname_t, 1) AS pos FROM _names_2) x
-            JOIN _token_keys k ON k.token = lk_core(x.t) GROUP BY source, record_id)
         SELECT n.source, n.record_id,
             n.first_clean AS first_name, n.middle_clean AS middle_name, n.last_clean AS last_name,
             list_transform(given_t, lambda t: replace(t, '_', ' ')) AS given_names,
@@ -333,8 +331,8 @@ def _names(con: duckdb.DuckDBPyConnection) -> None:
             replace(surname_t[2], '_', ' ') AS maternal_surname,
             nullif(array_to_string(list_transform(surname_t, lambda t: replace(t, '_', '')), ''), '') AS surname_joined,
             list_sort(list_distinct(list_transform(list_concat(given_t, surname_t), lambda t: lk_core(t)))) AS name_tokens,
-            coalesce(g.keys, []::VARCHAR[]) AS given_phonetic,
-            coalesce(s.keys, []::VARCHAR[]) AS surname_phonetic,
+            coalesce(gk.keys, []::VARCHAR[]) AS given_phonetic,
+            coalesce(sk.keys, []::VARCHAR[]) AS surname_phonetic,
             CASE
                 WHEN len(given_t) = 0 AND len(surname_t) = 0 THEN 'no_name'
                 WHEN n.had_placeholder THEN 'placeholder'
@@ -342,10 +340,37 @@ def _names(con: duckdb.DuckDBPyConnection) -> None:
                 WHEN n.surname_in_middle THEN 'surname_in_middle'
             END AS name_issue
         FROM _names_2 n
-        LEFT JOIN g USING (source, record_id)
-        LEFT JOIN s USING (source, record_id)
+        LEFT JOIN _given_keys gk ON gk.text = array_to_string(n.given_t, ' ')
+        LEFT JOIN _surname_keys sk ON sk.text = array_to_string(n.surname_t, ' ')
         """
     )
+
+
+def _phonetic_table(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
+    """``table(text, keys)``: the phonetic key of each token of every distinct token list."""
+    texts = [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT array_to_string({column}, ' ') FROM _names_2 WHERE len({column}) > 0"
+        ).fetchall()
+    ]
+    cache: dict[str, str | None] = {}
+
+    def key(token: str) -> str | None:
+        core = token.rsplit("_", 1)[-1]
+        if core not in cache:
+            cache[core] = spanish_key(core)
+        return cache[core]
+
+    keys = [[k for k in (key(t) for t in text.split(" ")) if k is not None] for text in texts]
+    frame = pa.table(
+        {"text": pa.array(texts, pa.string()), "keys": pa.array(keys, pa.list_(pa.string()))}
+    )
+    con.register("_keys_frame", frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _keys_frame")
+    finally:
+        con.unregister("_keys_frame")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, ...]]) -> None:
@@ -355,18 +380,6 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, ..
         con.execute(f"INSERT INTO {table} SELECT * FROM _insert_frame")
     finally:
         con.unregister("_insert_frame")
-
-
-def _insert_keys(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str | None]]) -> None:
-    frame = pd.DataFrame(rows, columns=["token", "key"], dtype=object)
-    con.register("_keys_frame", frame)
-    try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _token_keys AS "
-            "SELECT CAST(token AS VARCHAR) token, CAST(key AS VARCHAR) key FROM _keys_frame"
-        )
-    finally:
-        con.unregister("_keys_frame")
 
 
 def _countries(con: duckdb.DuckDBPyConnection) -> None:
@@ -387,23 +400,48 @@ def _countries(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("_country_frame")
 
 
+def _lookups(con: duckdb.DuckDBPyConnection) -> None:
+    """Dates and addresses are parsed once per distinct text, then joined back."""
+    dates = " UNION ".join(
+        f"SELECT lk_date_text({c}) AS s FROM _stage"
+        for c in ("dob", "event_date", "nta_issued_date", "release_date", "hearing_date")
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _dates AS SELECT s, lk_date(s) AS d, lk_day_first(s) AS day_first "
+        f"FROM ({dates}) WHERE s IS NOT NULL"
+    )
+    expr = (
+        "nullif(trim(regexp_replace(regexp_replace(upper(strip_accents(raw)), "
+        "'[^A-Z0-9]+', ' ', 'g'), '\\s+', ' ', 'g')), '')"
+    )
+    for word, abbr in ADDRESS_WORDS.items():
+        expr = f"regexp_replace({expr}, '\\b{word}\\b', '{abbr}', 'g')"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _addresses AS SELECT raw, {expr} AS std "
+        "FROM (SELECT DISTINCT address AS raw FROM _stage WHERE address IS NOT NULL)"
+    )
+
+
 def _assemble(con: duckdb.DuckDBPyConnection) -> None:
+    _lookups(con)
     sex_cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in SEX_CODES.items())
     columns = ",\n            ".join(
         f"CAST({name} AS {sql_type}) AS {name}" for name, sql_type in CANONICAL_COLUMNS.items()
     )
     con.execute(
         f"""
-        CREATE OR REPLACE TABLE {RECORDS_TABLE} AS
+        CREATE OR REPLACE TABLE {RECORDS_TABLE} AS SELECT {columns} FROM (
         WITH base AS (
             SELECT st.*,
                 regexp_replace(regexp_replace(coalesce(st.a_number, ''), '\\.0+$', ''), '[^0-9]', '', 'g') AS a_digits,
                 lk_date_text(st.dob) AS dob_text,
-                lk_date(lk_date_text(st.dob)) AS dob_parsed,
-                lk_date(lk_date_text(st.event_date)) AS event_parsed,
+                d1.d AS dob_parsed, d1.day_first AS dob_day_first,
+                d2.d AS event_parsed,
                 upper(trim(st.absentia)) AS absentia_text,
                 regexp_replace(coalesce(st.zip, ''), '[^0-9]', '', 'g') AS zip_digits
             FROM _stage st
+            LEFT JOIN _dates d1 ON d1.s = lk_date_text(st.dob)
+            LEFT JOIN _dates d2 ON d2.s = lk_date_text(st.event_date)
         )
         SELECT
             b.source || ':' || b.record_id AS unique_id,
@@ -428,7 +466,7 @@ def _assemble(con: duckdb.DuckDBPyConnection) -> None:
                 WHEN b.dob_parsed > current_date THEN 'future'
                 WHEN b.event_parsed IS NOT NULL AND b.dob_parsed > b.event_parsed THEN 'after_event'
                 WHEN year(b.dob_parsed) < 1900 THEN 'implausible'
-                WHEN lk_day_first(b.dob_text) THEN 'read_day_first'
+                WHEN b.dob_day_first THEN 'read_day_first'
             END AS dob_issue,
             CASE WHEN b.dob_parsed IS NULL THEN NULL
                  ELSE month(b.dob_parsed) = 1 AND day(b.dob_parsed) = 1 END AS dob_is_placeholder,
@@ -436,26 +474,25 @@ def _assemble(con: duckdb.DuckDBPyConnection) -> None:
             cc.code AS country,
             b.country AS country_raw,
             b.event_parsed AS event_date,
-            lk_date(lk_date_text(b.nta_issued_date)) AS nta_issued_date,
-            lk_date(lk_date_text(b.release_date)) AS release_date,
-            lk_date(lk_date_text(b.hearing_date)) AS hearing_date,
+            d3.d AS nta_issued_date,
+            d4.d AS release_date,
+            d5.d AS hearing_date,
             CASE WHEN b.absentia_text IN (SELECT unnest({_sql_list(ABSENTIA_TRUE)})) THEN TRUE
                  WHEN b.absentia_text IN (SELECT unnest({_sql_list(ABSENTIA_FALSE)})) THEN FALSE END AS absentia,
             lk_fold(b.sponsor_name) AS sponsor_name,
-            nullif(trim(regexp_replace(regexp_replace(upper(strip_accents(coalesce(b.address, ''))),
-                '[^A-Z0-9]+', ' ', 'g'), '\\s+', ' ', 'g')), '') AS address,
+            ad.std AS address,
             CASE WHEN length(b.zip_digits) >= 5 THEN substr(b.zip_digits, 1, 5)
                  WHEN length(b.zip_digits) BETWEEN 3 AND 4 THEN lpad(b.zip_digits, 5, '0') END AS zip5
         FROM base b
         JOIN _names n USING (source, record_id)
         LEFT JOIN _country_codes cc ON cc.raw = b.country AND cc.is_eoir = (b.source = 'eoir')
+        LEFT JOIN _dates d3 ON d3.s = lk_date_text(b.nta_issued_date)
+        LEFT JOIN _dates d4 ON d4.s = lk_date_text(b.release_date)
+        LEFT JOIN _dates d5 ON d5.s = lk_date_text(b.hearing_date)
+        LEFT JOIN _addresses ad ON ad.raw = b.address
+        ) ORDER BY unique_id
         """
     )
-    # Cast to the contract's column order and types.
-    con.execute(
-        f"CREATE OR REPLACE TABLE {RECORDS_TABLE} AS SELECT {columns} FROM {RECORDS_TABLE} ORDER BY unique_id"
-    )
-    _standardise_addresses(con)
 
 
 #: Street words written many ways, folded to the USPS abbreviation.
@@ -465,13 +502,6 @@ ADDRESS_WORDS: dict[str, str] = {
     "NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W", "SUITE": "STE", "CIRCLE": "CIR",
     "TERRACE": "TER", "PARKWAY": "PKWY", "UNIT": "APT",
 }  # fmt: skip
-
-
-def _standardise_addresses(con: duckdb.DuckDBPyConnection) -> None:
-    expr = "address"
-    for word, abbr in ADDRESS_WORDS.items():
-        expr = f"regexp_replace({expr}, '\\b{word}\\b', '{abbr}', 'g')"
-    con.execute(f"UPDATE {RECORDS_TABLE} SET address = {expr} WHERE address IS NOT NULL")
 
 
 def normalize(
@@ -517,7 +547,6 @@ def normalize(
         "_names",
         "_plain_split",
         "_middle_split",
-        "_token_keys",
         "_country_codes",
     ):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
