@@ -95,7 +95,7 @@ def cluster(
     labels = _components(n, left, right)
     refused = 0
     if config.prevent_conflicts and len(edges):
-        conflicts = _conflicting_members(con, ids, labels, nodes)
+        conflicts = _conflicting_members(con, ids, labels, nodes, pairs)
         if conflicts:
             labels, refused = _resolve_conflicts(labels, left, right, conflicts)
     logger.info(
@@ -140,8 +140,18 @@ def cluster(
     )
 
 
+#: Components up to this size are checked for conflicts on every pair of their records; larger
+#: ones (chains through common names) only on the pairs that blocking scored, which keeps the check
+#: linear in the data instead of quadratic in the largest component.
+MAX_COMPONENT_FOR_ALL_PAIRS = 50
+
+
 def _conflicting_members(
-    con: duckdb.DuckDBPyConnection, ids: pd.DataFrame, labels: np.ndarray, nodes: str
+    con: duckdb.DuckDBPyConnection,
+    ids: pd.DataFrame,
+    labels: np.ndarray,
+    nodes: str,
+    pairs: str = "pairs",
 ) -> set[tuple[int, int]]:
     """Pairs of records (row indexes) in the same component whose evidence says they differ."""
     sizes = np.bincount(labels, minlength=len(labels))
@@ -153,18 +163,31 @@ def _conflicting_members(
             "unique_id": ids["unique_id"].to_numpy()[in_multi],
             "idx": in_multi,
             "label": labels[in_multi],
+            "small": sizes[labels[in_multi]] <= MAX_COMPONENT_FOR_ALL_PAIRS,
         }
     )
     con.register("_members", frame)
     try:
         rows = con.execute(
-            # A cheap necessary condition (records sharing an A-number never conflict, nor records
-            # whose names are all found in each other) drops most pairs before the costly test.
-            f"""WITH candidates AS MATERIALIZED (
+            # Candidate pairs: every pair inside a small component, the scored pairs inside a large
+            # one. A cheap necessary condition (records sharing an A-number never conflict, nor
+            # records whose names are all found in each other) drops most before the costly test.
+            f"""WITH member_pairs AS (
                     SELECT ml.idx AS idx_l, mr.idx AS idx_r, ml.unique_id AS uid_l, mr.unique_id AS uid_r
-                    FROM _members ml JOIN _members mr ON ml.label = mr.label AND ml.idx < mr.idx
-                    JOIN {nodes} l ON l.unique_id = ml.unique_id
-                    JOIN {nodes} r ON r.unique_id = mr.unique_id
+                    FROM _members ml JOIN _members mr
+                      ON ml.label = mr.label AND ml.idx < mr.idx AND ml.small
+                    UNION
+                    SELECT least(ml.idx, mr.idx), greatest(ml.idx, mr.idx),
+                           CASE WHEN ml.idx < mr.idx THEN ml.unique_id ELSE mr.unique_id END,
+                           CASE WHEN ml.idx < mr.idx THEN mr.unique_id ELSE ml.unique_id END
+                    FROM {pairs} p
+                    JOIN _members ml ON ml.unique_id = p.unique_id_l
+                    JOIN _members mr ON mr.unique_id = p.unique_id_r
+                    WHERE ml.label = mr.label AND NOT ml.small),
+                candidates AS MATERIALIZED (
+                    SELECT c.* FROM member_pairs c
+                    JOIN {nodes} l ON l.unique_id = c.uid_l
+                    JOIN {nodes} r ON r.unique_id = c.uid_r
                     WHERE {CONFLICT_PREFILTER_SQL})
                 SELECT c.idx_l, c.idx_r FROM candidates c
                 JOIN {nodes} l ON l.unique_id = c.uid_l
@@ -193,15 +216,21 @@ def _resolve_conflicts(
             x = parent[x]
         return x
 
-    def clash(x: int, y: int) -> bool:
-        return (x, y) in conflicts if x < y else (y, x) in conflicts
+    partners: dict[int, list[int]] = {}
+    for a, b in conflicts:
+        partners.setdefault(a, []).append(b)
+        partners.setdefault(b, []).append(a)
+
+    def clash(group_a: list[int], root_b: int) -> bool:
+        return any(find(y) == root_b for x in group_a for y in partners.get(x, ()))
 
     refused = 0
     for a, b in zip(left[mask].tolist(), right[mask].tolist(), strict=True):  # strongest first
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
-        if any(clash(x, y) for x in group[ra] for y in group[rb]):
+        small, other = (ra, rb) if len(group[ra]) <= len(group[rb]) else (rb, ra)
+        if clash(group[small], other):
             refused += 1
             continue
         if len(group[ra]) < len(group[rb]):
