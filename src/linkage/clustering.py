@@ -167,6 +167,7 @@ def _conflicting_members(
         }
     )
     con.register("_members", frame)
+    con.register("_small_members", frame[frame["small"]])
     try:
         rows = con.execute(
             # Candidate pairs: every pair inside a small component, the scored pairs inside a large
@@ -174,8 +175,8 @@ def _conflicting_members(
             # records whose names are all found in each other) drops most before the costly test.
             f"""WITH member_pairs AS (
                     SELECT ml.idx AS idx_l, mr.idx AS idx_r, ml.unique_id AS uid_l, mr.unique_id AS uid_r
-                    FROM _members ml JOIN _members mr
-                      ON ml.label = mr.label AND ml.idx < mr.idx AND ml.small
+                    FROM _small_members ml JOIN _small_members mr
+                      ON ml.label = mr.label AND ml.idx < mr.idx
                     UNION
                     SELECT least(ml.idx, mr.idx), greatest(ml.idx, mr.idx),
                            CASE WHEN ml.idx < mr.idx THEN ml.unique_id ELSE mr.unique_id END,
@@ -196,6 +197,7 @@ def _conflicting_members(
         ).fetchall()
     finally:
         con.unregister("_members")
+        con.unregister("_small_members")
     return {(int(a), int(b)) for a, b in rows}
 
 
