@@ -14,7 +14,8 @@ each, so 250k children is close to a million records):
 
 The machine is shared, so a size is stopped, and reported with how far it got, when it runs past
 ``--timeout-minutes`` or leaves less than ``--min-free-gib`` of memory to the rest of the machine;
-DuckDB is held to ``--memory-limit`` (12GB by default) and spills to disk beyond it.
+DuckDB is held to ``--memory-limit`` (12GB by default) and spills to disk beyond it, into the cache
+folder (``--no-spill``: fail with DuckDB's out-of-memory error instead of filling the disk).
 
 Run::
 
@@ -224,18 +225,25 @@ def _link_stages_noted(stages: Stages) -> Iterator[None]:
             setattr(linking, name, function)
 
 
-def connect(memory_limit: str | None, spill: Path) -> Any:
-    """A DuckDB connection with ``memory_limit`` (DuckDB's default, 80% of RAM, when None)."""
+def connect(memory_limit: str | None, spill: Path | None) -> Any:
+    """A DuckDB connection with ``memory_limit`` (DuckDB's default, 80% of RAM, when None),
+    spilling into ``spill`` (not at all when None)."""
     import duckdb
 
-    config = {"temp_directory": str(spill)}
+    config = {"temp_directory": str(spill) if spill is not None else ""}
     if memory_limit is not None:
         config["memory_limit"] = memory_limit
     return duckdb.connect(config=config)
 
 
 def measure(
-    folder: Path, seed: int, *, baseline: bool, memory_limit: str | None, progress: Path | None
+    folder: Path,
+    seed: int,
+    *,
+    baseline: bool,
+    memory_limit: str | None,
+    progress: Path | None,
+    spill_to_disk: bool = True,
 ) -> dict[str, Any]:
     """Run the whole job and (optionally) the plain-Splink baseline; return every figure."""
     import pandas as pd
@@ -243,9 +251,13 @@ def measure(
     from linkage import evaluate, handoff_report, link, normalize, read_sources
     from linkage.synthetic import SyntheticData, read_truth
 
-    out: dict[str, Any] = {"memory_limit": memory_limit or "DuckDB default (80% of RAM)"}
-    spill = folder / "spill"  # DuckDB's temp_directory; removed by the parent after each size
-    spill.mkdir(exist_ok=True)
+    out: dict[str, Any] = {
+        "memory_limit": memory_limit or "DuckDB default (80% of RAM)",
+        "spill_to_disk": spill_to_disk,
+    }
+    spill = folder / "spill" if spill_to_disk else None  # removed by the parent after each size
+    if spill is not None:
+        spill.mkdir(exist_ok=True)
     with MemorySampler() as sampler:
         stages = Stages(sampler, progress=progress)
         job_start = time.perf_counter()
@@ -506,6 +518,11 @@ def main(argv: list[str] | None = None) -> int:
         "own, 80%% of RAM); beyond it DuckDB spills to disk",
     )
     parser.add_argument(
+        "--no-spill",
+        action="store_true",
+        help="DuckDB does not spill to disk (an out-of-memory error at the limit instead)",
+    )
+    parser.add_argument(
         "--timeout-minutes", type=float, default=45.0, help="stop a size after this (45)"
     )
     parser.add_argument(
@@ -537,6 +554,7 @@ def main(argv: list[str] | None = None) -> int:
             baseline=not args.no_baseline,
             memory_limit=None if args.memory_limit == "default" else args.memory_limit,
             progress=args._progress,
+            spill_to_disk=not args.no_spill,
         )
         print(RESULT_PREFIX + json.dumps(figures), flush=True)
         return 0
@@ -559,6 +577,8 @@ def main(argv: list[str] | None = None) -> int:
         command += ["--memory-limit", args.memory_limit, "--_progress", str(progress)]
         if args.no_baseline:
             command.append("--no-baseline")
+        if args.no_spill:
+            command.append("--no-spill")
         results[n] = supervise(command, progress, args.timeout_minutes * 60, args.min_free_gib)
         shutil.rmtree(folder / "spill", ignore_errors=True)
         print(f"\n{n:,} children: {json.dumps(results[n])}", flush=True)
