@@ -69,13 +69,34 @@ FROM (
 """
 
 
+def _accounted_for(
+    other: str, *, containment: bool = False, sound_containment: bool = False
+) -> str:
+    """SQL: token ``z`` (``z.token``, ``z.key``) is accounted for by the other side's names:
+    equal, the same sound, one typed letter off and, optionally, one name inside the other (run
+    together surnames) by spelling or by sound."""
+    near = "damerau_levenshtein(z.token, u) <= 1"
+    if containment:
+        near += " OR (length(u) >= 3 AND (contains(z.token, u) OR contains(u, z.token)))"
+    sql = (
+        f"list_contains({other}.all_tokens, z.token) OR list_contains({other}.all_phonetic, z.key) "
+        f"OR len(list_filter({other}.all_tokens, lambda u: {near})) > 0"
+    )
+    if sound_containment:
+        sql += (
+            f" OR len(list_filter({other}.all_phonetic, lambda k: length(k) >= 3 "
+            "AND (contains(z.key, k) OR contains(k, z.key)))) > 0"
+        )
+    return sql
+
+
+def _count_tokens(side: str, column: str, condition: str) -> str:
+    return f"len(list_filter({side}.{column}, lambda z: {condition}))"
+
+
 def _unexplained(side: str, other: str) -> str:
     """Given-name tokens of one side that nothing on the other side accounts for."""
-    return (
-        f"len(list_filter({side}.given_token_keys, lambda z: NOT ("
-        f"list_contains({other}.all_tokens, z.token) OR list_contains({other}.all_phonetic, z.key) "
-        f"OR len(list_filter({other}.all_tokens, lambda u: damerau_levenshtein(z.token, u) <= 1)) > 0)))"
-    )
+    return _count_tokens(side, "given_token_keys", f"NOT ({_accounted_for(other)})")
 
 
 #: Two birth dates that the known ways of writing one date wrongly do not connect: not equal, not
@@ -95,14 +116,8 @@ def _surnames_unrelated() -> str:
     """No surname token of either side is accounted for by the other side's names."""
 
     def none_explained(side: str, other: str) -> str:
-        return (
-            f"len(list_filter({side}.surname_token_keys, lambda z: "
-            f"list_contains({other}.all_tokens, z.token) OR list_contains({other}.all_phonetic, z.key) "
-            f"OR len(list_filter({other}.all_tokens, lambda u: damerau_levenshtein(z.token, u) <= 1 "
-            f"OR (length(u) >= 3 AND (contains(z.token, u) OR contains(u, z.token))))) > 0 "
-            f"OR len(list_filter({other}.all_phonetic, lambda k: length(k) >= 3 "
-            f"AND (contains(z.key, k) OR contains(k, z.key)))) > 0)) = 0"
-        )
+        condition = _accounted_for(other, containment=True, sound_containment=True)
+        return _count_tokens(side, "surname_token_keys", condition) + " = 0"
 
     return (
         "len(l.surname_set) > 0 AND len(r.surname_set) > 0 "
@@ -116,12 +131,8 @@ _SAME_A_NUMBER = "coalesce(l.a_number = r.a_number, FALSE)"
 
 def _unexplained_surnames(side: str, other: str) -> str:
     """Surname tokens of one side that nothing on the other side accounts for."""
-    return (
-        f"len(list_filter({side}.surname_token_keys, lambda z: NOT ("
-        f"list_contains({other}.all_tokens, z.token) OR list_contains({other}.all_phonetic, z.key) "
-        f"OR len(list_filter({other}.all_tokens, lambda u: damerau_levenshtein(z.token, u) <= 1 "
-        f"OR (length(u) >= 3 AND (contains(z.token, u) OR contains(u, z.token))))) > 0)))"
-    )
+    condition = f"NOT ({_accounted_for(other, containment=True)})"
+    return _count_tokens(side, "surname_token_keys", condition)
 
 
 #: Two records are different children, whatever their scores say, when:
