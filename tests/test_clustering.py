@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkage import link, normalize
+from linkage import clustering, link, normalize
 from linkage.clustering import ClusteringConfig, cluster
 from linkage.model import Model, TrainingConfig, prepare_input, train
 from linkage.synthetic import generate
@@ -127,6 +127,32 @@ def test_links_below_the_threshold_do_not_join_and_lone_records_have_no_link_pro
     assert clusters["identity_id"].nunique() == 11
     assert clusters.loc["A3", "link_probability"] == pytest.approx(0.999)
     assert clusters.drop(index=["A3", "B3"])["link_probability"].isna().all()
+
+
+def test_a_chain_too_large_to_check_whole_is_still_split_at_its_conflicts(monkeypatch):
+    """Twins A and B joined only through a record that conflicts with neither ("María López",
+    no A-number): no scored link conflicts, yet they must not end in one identity. The component
+    (10 records) is above the all-pairs size here, so round 0 sees only scored links; the group
+    left after the brother is split off (7 records) is checked whole, which finds the twins."""
+    monkeypatch.setattr(clustering, "MAX_GROUP_FOR_ALL_PAIRS", 7)
+    frames = family_frames()
+    bridge = {"record_id": "X3", "first_name": "María", "last_name": "López",
+              "dob": "04/19/2009", "sex": "F", "event_date": "03/04/2021"}  # fmt: skip
+    frames["hhs"] = pd.concat([frames["hhs"], pd.DataFrame([bridge])], ignore_index=True)
+    con = normalize(frames).con
+    prepare_input(con)
+    own = [(f"{s}:{c}{i}", f"{t}:{c}{j}", 0.99) for c in FAMILY for (s, i), (t, j) in
+           [(("cbp", 1), ("ice", 2)), (("ice", 2), ("hhs", 3))]]  # fmt: skip
+    wrong = [("hhs:X3", "hhs:A3", 0.98), ("hhs:X3", "hhs:B3", 0.97), ("hhs:B3", "cbp:C1", 0.55)]
+    con.register("_pairs", pd.DataFrame(own + wrong, columns=["unique_id_l", "unique_id_r",
+                                                              "match_probability"]))  # fmt: skip
+    con.execute("CREATE TABLE pairs AS SELECT * FROM _pairs")
+    stats = cluster(con)
+    clusters = con.table("clusters").df()
+    assert len(clusters) == 13
+    expected = {group | {"X3"} if "A3" in group else group for group in TRUE_PARTITION}
+    assert _partition(clusters) == expected
+    assert int(stats["refused_links"].iloc[0]) == 2  # X3-B3 (twins) and B3-C1 (siblings)
 
 
 # --- link() end to end, with a model trained on synthetic data -------------------------------

@@ -6,8 +6,11 @@ that does, links are added strongest first (Kruskal order) and a link is refused
 two conflicting records in one identity. Two records conflict when their evidence says they are
 different children (:data:`linkage.comparisons.CONFLICT_SQL`): each carries a given name the other
 does not account for (twins "María Angélica" and "María Elena"), or their A-numbers differ by more
-than a typo and they share no name at all. Conflicts are computed in SQL for every pair of records
-inside each component; only components that hold one are re-clustered in Python.
+than a typo and they share no name at all. Conflicts are computed in SQL on every pair of records
+inside each component, then inside each group the re-clustering leaves, until no group holds one
+(a component too large to check whole, a chain through common names, is checked on its scored
+links first and whole once it has been split); only components that hold a conflict are
+re-clustered in Python.
 
 Each identity's ``identity_id`` is derived from its records (a hash of its smallest ``unique_id``),
 so the same input gives the same ids whatever the row order or run.
@@ -16,6 +19,7 @@ so the same input gives the same ids whatever the row order or run.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -95,9 +99,7 @@ def cluster(
     labels = _components(n, left, right)
     refused = 0
     if config.prevent_conflicts and len(edges):
-        conflicts = _conflicting_members(con, ids, labels, nodes, pairs)
-        if conflicts:
-            labels, refused = _resolve_conflicts(labels, left, right, conflicts)
+        labels, refused = _cluster_without_conflicts(con, ids, labels, left, right, nodes)
     logger.info(
         "clustering: %s links, %s refused as conflicting", f"{len(edges):,}", f"{refused:,}"
     )
@@ -140,73 +142,168 @@ def cluster(
     )
 
 
-#: Components up to this size are checked for conflicts on every pair of their records; larger
-#: ones (chains through common names) only on the pairs that blocking scored, which keeps the check
-#: linear in the data instead of quadratic in the largest component.
-MAX_COMPONENT_FOR_ALL_PAIRS = 50
+#: Groups up to this size are checked for conflicts on every pair of their records; a larger one
+#: (a chain through common names that the conflicts found so far did not break) only on the pairs
+#: blocking scored, so that the check stays linear in the data rather than quadratic in one group.
+MAX_GROUP_FOR_ALL_PAIRS = 1000
+
+#: Rounds of "check every pair inside each group, re-cluster with what was found" (each round can
+#: only add conflicts, so the rounds end; real data needs two or three).
+MAX_ROUNDS = 20
+
+#: Pairs tested for conflicts per query (bounds the memory of the joined rows).
+PAIRS_PER_CHUNK = 1_000_000
+
+#: The model-input columns the conflict conditions read.
+_CONFLICT_COLUMNS = sorted(
+    set(re.findall(r"\b[lr]\.([a-z_0-9]+)", CONFLICT_SQL + " " + CONFLICT_PREFILTER_SQL))
+)
 
 
-def _conflicting_members(
+def _cluster_without_conflicts(
     con: duckdb.DuckDBPyConnection,
     ids: pd.DataFrame,
     labels: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
     nodes: str,
-    pairs: str = "pairs",
-) -> set[tuple[int, int]]:
-    """Pairs of records (row indexes) in the same component whose evidence says they differ."""
+) -> tuple[np.ndarray, int]:
+    """Split components so that no identity holds two conflicting records.
+
+    Round 0 checks every pair inside each component (the scored links only, inside a component
+    larger than :data:`MAX_GROUP_FOR_ALL_PAIRS`). The components that hold a conflict are
+    re-clustered Kruskal-style (strongest link first, a link refused when it would join a
+    conflicting pair); then every pair inside each resulting group that was not checked yet is
+    checked, and the components are re-clustered with all conflicts known so far, until a round
+    finds no conflict inside any group. The result is then what Kruskal would give knowing the
+    conflicts of every pair: each group is free of conflicts, and every refusal rests on a real one.
+    """
     sizes = np.bincount(labels, minlength=len(labels))
     in_multi = np.flatnonzero(sizes[labels] > 1)
     if len(in_multi) == 0:
-        return set()
-    frame = pd.DataFrame(
-        {
-            "unique_id": ids["unique_id"].to_numpy()[in_multi],
-            "idx": in_multi,
-            "label": labels[in_multi],
-            "small": sizes[labels[in_multi]] <= MAX_COMPONENT_FOR_ALL_PAIRS,
-        }
+        return labels, 0
+    con.register(
+        "_multi",
+        pd.DataFrame({"unique_id": ids["unique_id"].to_numpy()[in_multi], "idx": in_multi}),
     )
-    con.register("_members", frame)
-    con.register("_small_members", frame[frame["small"]])
     try:
-        rows = con.execute(
-            # Candidate pairs: every pair inside a small component, the scored pairs inside a large
-            # one. A cheap necessary condition (records sharing an A-number never conflict, nor
-            # records whose names are all found in each other) drops most before the costly test.
-            f"""WITH member_pairs AS (
-                    SELECT ml.idx AS idx_l, mr.idx AS idx_r, ml.unique_id AS uid_l, mr.unique_id AS uid_r
-                    FROM _small_members ml JOIN _small_members mr
-                      ON ml.label = mr.label AND ml.idx < mr.idx
-                    UNION
-                    SELECT least(ml.idx, mr.idx), greatest(ml.idx, mr.idx),
-                           CASE WHEN ml.idx < mr.idx THEN ml.unique_id ELSE mr.unique_id END,
-                           CASE WHEN ml.idx < mr.idx THEN mr.unique_id ELSE ml.unique_id END
-                    FROM {pairs} p
-                    JOIN _members ml ON ml.unique_id = p.unique_id_l
-                    JOIN _members mr ON mr.unique_id = p.unique_id_r
-                    WHERE ml.label = mr.label AND NOT ml.small),
-                candidates AS MATERIALIZED (
-                    SELECT c.* FROM member_pairs c
-                    JOIN {nodes} l ON l.unique_id = c.uid_l
-                    JOIN {nodes} r ON r.unique_id = c.uid_r
-                    WHERE {CONFLICT_PREFILTER_SQL})
-                SELECT c.idx_l, c.idx_r FROM candidates c
-                JOIN {nodes} l ON l.unique_id = c.uid_l
-                JOIN {nodes} r ON r.unique_id = c.uid_r
-                WHERE {CONFLICT_SQL}"""
-        ).fetchall()
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _conflict_nodes AS
+            SELECT m.idx, {", ".join(f"n.{c}" for c in _CONFLICT_COLUMNS)}
+            FROM _multi m JOIN {nodes} n USING (unique_id)"""
+        )
+    finally:
+        con.unregister("_multi")
+    con.execute("CREATE OR REPLACE TEMP TABLE _checked (idx_l BIGINT, idx_r BIGINT)")
+    edge_key = np.minimum(left, right) * len(labels) + np.maximum(left, right)
+    conflicts: dict[int, list[tuple[int, int]]] = {}  # by component
+    groups = labels
+    refused: dict[int, int] = {}
+    try:
+        for round_ in range(MAX_ROUNDS):
+            found, checked = _conflicts_inside(con, groups, left, right, edge_key)
+            logger.info(
+                "clustering: conflict check round %d: %s pairs checked, %s conflicting",
+                round_,
+                f"{checked:,}",
+                f"{len(found):,}",
+            )
+            if not found:
+                break
+            for a, b in found:
+                conflicts.setdefault(int(labels[a]), []).append((a, b))
+            groups, redone = _resolve_conflicts(
+                labels,
+                left,
+                right,
+                conflicts,
+                groups=groups,
+                redo={int(labels[a]) for a, _ in found},
+            )
+            refused.update(redone)
+        else:
+            logger.warning(
+                "clustering: conflicts still found after %d rounds; some identities may hold "
+                "records that conflict",
+                MAX_ROUNDS,
+            )
+    finally:
+        con.execute("DROP TABLE IF EXISTS _conflict_nodes")
+        con.execute("DROP TABLE IF EXISTS _checked")
+    return groups, sum(refused.values())
+
+
+def _conflicts_inside(
+    con: duckdb.DuckDBPyConnection,
+    groups: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    edge_key: np.ndarray,
+) -> tuple[set[tuple[int, int]], int]:
+    """Conflicting pairs (row indexes) inside the groups, among the pairs not checked before, and
+    the number of pairs checked."""
+    sizes = np.bincount(groups, minlength=len(groups))
+    members = np.flatnonzero((sizes[groups] > 1) & (sizes[groups] <= MAX_GROUP_FOR_ALL_PAIRS))
+    big = (sizes[groups[left]] > MAX_GROUP_FOR_ALL_PAIRS) & (groups[left] == groups[right])
+    n = len(groups)
+    scored = np.unique(edge_key[big])
+    con.register("_members", pd.DataFrame({"idx": members, "grp": groups[members]}))
+    con.register("_scored", pd.DataFrame({"idx_l": scored // n, "idx_r": scored % n}))
+    try:
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _to_check AS
+            SELECT idx_l, idx_r, row_number() OVER () AS chunk_row FROM (
+                SELECT a.idx AS idx_l, b.idx AS idx_r FROM _members a JOIN _members b
+                  ON a.grp = b.grp AND a.idx < b.idx
+                UNION ALL SELECT idx_l, idx_r FROM _scored
+                EXCEPT SELECT idx_l, idx_r FROM _checked)"""
+        )
+        con.execute("INSERT INTO _checked SELECT idx_l, idx_r FROM _to_check")
+        checked = con.execute("SELECT count(*) FROM _to_check").fetchall()[0][0]
+        rows: list[tuple[int, int]] = []
+        for start in range(0, checked, PAIRS_PER_CHUNK):
+            # Both records are first joined as whole rows (structs ``l`` and ``r``), then
+            # tested: filtering inside the join made DuckDB evaluate the conditions ~10x slower.
+            # The cheap necessary condition drops most pairs before the costly test.
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _pair_rows AS
+                SELECT c.idx_l, c.idx_r, l, r
+                FROM _to_check c
+                JOIN _conflict_nodes l ON l.idx = c.idx_l
+                JOIN _conflict_nodes r ON r.idx = c.idx_r
+                WHERE c.chunk_row > {start} AND c.chunk_row <= {start + PAIRS_PER_CHUNK}"""
+            )
+            rows += con.execute(
+                f"""WITH candidates AS MATERIALIZED (
+                        SELECT * FROM _pair_rows WHERE {CONFLICT_PREFILTER_SQL})
+                    SELECT idx_l, idx_r FROM candidates WHERE {CONFLICT_SQL}"""
+            ).fetchall()
     finally:
         con.unregister("_members")
-        con.unregister("_small_members")
-    return {(int(a), int(b)) for a, b in rows}
+        con.unregister("_scored")
+        con.execute("DROP TABLE IF EXISTS _to_check")
+        con.execute("DROP TABLE IF EXISTS _pair_rows")
+    return {(int(a), int(b)) for a, b in rows}, int(checked)
 
 
 def _resolve_conflicts(
-    labels: np.ndarray, left: np.ndarray, right: np.ndarray, conflicts: set[tuple[int, int]]
-) -> tuple[np.ndarray, int]:
-    """Redo, Kruskal-style with cannot-link checks, the components that hold a conflict."""
-    labels = labels.copy()
-    suspect = {int(labels[a]) for a, _ in conflicts}
+    labels: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    conflicts: dict[int, list[tuple[int, int]]],
+    *,
+    groups: np.ndarray | None = None,
+    redo: set[int] | None = None,
+) -> tuple[np.ndarray, dict[int, int]]:
+    """Redo, Kruskal-style with cannot-link checks, the components that hold a conflict.
+
+    ``labels`` are the connected components, ``conflicts`` the conflicting pairs of records by
+    component. Only the components in ``redo`` (default: every one holding a conflict) are redone; the others keep their label in ``groups`` (default:
+    ``labels``). Returns each record's group (the smallest index in it) and the links refused per
+    redone component.
+    """
+    suspect = redo if redo is not None else set(conflicts)
+    labels_out = (groups if groups is not None else labels).copy()
     members = np.flatnonzero(np.isin(labels, list(suspect)))
     mask = np.isin(labels[left], list(suspect))
     parent = {int(i): int(i) for i in members}
@@ -218,27 +315,34 @@ def _resolve_conflicts(
             x = parent[x]
         return x
 
-    partners: dict[int, list[int]] = {}
-    for a, b in conflicts:
-        partners.setdefault(a, []).append(b)
-        partners.setdefault(b, []).append(a)
+    # Cannot-link sets between groups, kept by root: ``against[r]`` holds the roots of the groups
+    # that hold a record conflicting with a record of group ``r``.
+    against: dict[int, set[int]] = {}
+    for component in suspect:
+        for a, b in conflicts.get(component, ()):
+            against.setdefault(a, set()).add(b)
+            against.setdefault(b, set()).add(a)
 
-    def clash(group_a: list[int], root_b: int) -> bool:
-        return any(find(y) == root_b for x in group_a for y in partners.get(x, ()))
-
-    refused = 0
+    refused: dict[int, int] = dict.fromkeys(suspect, 0)
     for a, b in zip(left[mask].tolist(), right[mask].tolist(), strict=True):  # strongest first
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
-        small, other = (ra, rb) if len(group[ra]) <= len(group[rb]) else (rb, ra)
-        if clash(group[small], other):
-            refused += 1
+        if rb in against.get(ra, ()):
+            refused[int(labels[a])] += 1
             continue
-        if len(group[ra]) < len(group[rb]):
+        if len(group[ra]) + len(against.get(ra, ())) < len(group[rb]) + len(against.get(rb, ())):
             ra, rb = rb, ra
         parent[rb] = ra
         group[ra].extend(group.pop(rb))
+        absorbed = against.pop(rb, set())
+        if absorbed:
+            kept = against.setdefault(ra, set())
+            for other in absorbed:
+                others = against[other]
+                others.discard(rb)
+                others.add(ra)
+                kept.add(other)
     for nodes_of_group in group.values():
-        labels[nodes_of_group] = min(nodes_of_group)
-    return labels, refused
+        labels_out[nodes_of_group] = min(nodes_of_group)
+    return labels_out, refused

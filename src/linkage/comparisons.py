@@ -148,18 +148,18 @@ def _unexplained_surnames(side: str, other: str) -> str:
 #: (5) their A-numbers differ and each carries a surname the other does not account for
 #: ("Luis González Mazariegos" and "Luis González Rivera", born a month apart).
 #: Reads model-input columns as ``l.`` and ``r.``.
-CONFLICT_SQL = (
-    f"(len(l.given_token_keys) > 0 AND len(r.given_token_keys) > 0 AND NOT {_SAME_A_NUMBER} "
-    f"AND {_unexplained('l', 'r')} > 0 AND {_unexplained('r', 'l')} > 0) "
-    f"OR ({_A_NUMBERS_DIFFER} AND {_DOB_UNEXPLAINED}) "
-    f"OR (NOT {_SAME_A_NUMBER} AND l.source_rank <= 3 AND r.source_rank <= 3 "
+CONFLICT_SQL = (  # cheap tests first: DuckDB evaluates OR's terms left to right on what is left
+    f"(NOT {_SAME_A_NUMBER} AND l.source_rank <= 3 AND r.source_rank <= 3 "
     "AND abs(date_diff('day', l.event_date, r.event_date)) > 180) "
     f"OR (NOT {_SAME_A_NUMBER} AND ((l.source_rank = 4 AND r.source_rank <= 3 "
     "AND l.event_date < r.event_date - INTERVAL 30 DAY) OR (r.source_rank = 4 AND l.source_rank <= 3 "
     "AND r.event_date < l.event_date - INTERVAL 30 DAY))) "
-    f"OR (NOT {_SAME_A_NUMBER} AND {_surnames_unrelated()}) "
+    f"OR ({_A_NUMBERS_DIFFER} AND {_DOB_UNEXPLAINED}) "
+    f"OR (len(l.given_token_keys) > 0 AND len(r.given_token_keys) > 0 AND NOT {_SAME_A_NUMBER} "
+    f"AND {_unexplained('l', 'r')} > 0 AND {_unexplained('r', 'l')} > 0) "
     f"OR ({_A_NUMBERS_DIFFER} AND {_unexplained_surnames('l', 'r')} > 0 "
-    f"AND {_unexplained_surnames('r', 'l')} > 0)"
+    f"AND {_unexplained_surnames('r', 'l')} > 0) "
+    f"OR (NOT {_SAME_A_NUMBER} AND {_surnames_unrelated()})"
 )
 
 
