@@ -5,12 +5,15 @@ One linked result (3,000 children, trained without labels) is shared by the whol
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pandas as pd
 import pytest
 
 from linkage import LinkageError, ModelError, evaluate, link
+from linkage import model as model_module
+from linkage.blocking import BlockingRule
 from linkage.comparisons import COMPARISON_NAMES
 from linkage.model import Model, TrainingConfig, train
 from linkage.synthetic import generate
@@ -217,3 +220,32 @@ def test_pairs_carry_the_weight_of_each_comparison(result):
 def test_explain_pair_names_a_missing_record(result):
     with pytest.raises(KeyError, match="cbp:NO-SUCH-RECORD"):
         result.explain_pair("cbp:NO-SUCH-RECORD", result.pairs()["unique_id_r"].iloc[0])
+
+
+def test_scoring_in_slices_gives_the_same_pairs_and_identities(data, result, monkeypatch):
+    """At scale predict scores the candidate pairs in slices of records to bound memory; the
+    slices must add up to exactly the pairs and identities of one pass."""
+    monkeypatch.setattr(model_module, "PAIRS_PER_PREDICT_CHUNK", 20_000)  # several slices here
+    sliced = link(data.sources, model=result.model, quiet=True)
+    columns = ["unique_id_l", "unique_id_r", "match_probability"]
+    one_pass = result.pairs()[columns].sort_values(columns[:2], ignore_index=True)
+    in_slices = sliced.pairs()[columns].sort_values(columns[:2], ignore_index=True)
+    assert len(in_slices) == len(one_pass) > 1000
+    pd.testing.assert_frame_equal(in_slices, one_pass, check_exact=False, rtol=1e-9)
+    assert _by_record(sliced.clusters()).equals(_by_record(result.clusters()))
+
+
+def test_the_models_blocking_rules_are_the_ones_scored(data, result):
+    """A model whose rules were narrowed scores only the pairs those rules produce."""
+    only_a_number = dataclasses.replace(
+        result.model, blocking_rules=(BlockingRule(name="same A-number", columns=("a_number",)),)
+    )
+    narrowed = link(data.sources, model=only_a_number, quiet=True)
+    pairs = narrowed.pairs()
+    records = narrowed.records().set_index("unique_id")["a_number"]
+    assert len(pairs) > 0
+    assert (
+        records.loc[pairs["unique_id_l"]].to_numpy() == records.loc[pairs["unique_id_r"]].to_numpy()
+    ).all()
+    assert narrowed.blocking["rule"].tolist() == ["same A-number"]
+    assert len(pairs) < len(result.pairs())

@@ -42,6 +42,9 @@ MODEL_FORMAT = "linkage-model/1"
 #: Fewer records than this cannot train a model (EM needs pairs of the same child to learn from).
 MIN_TRAINING_RECORDS = 20
 
+#: Candidate pairs (blocking's upper bound) scored per slice of ``predict``.
+PAIRS_PER_PREDICT_CHUNK = 10_000_000
+
 
 @dataclass(frozen=True, kw_only=True)
 class TrainingConfig:
@@ -368,12 +371,23 @@ def predict(
     counts = count_comparisons(
         con, input_table, model.blocking_rules, max_comparisons=max_comparisons
     )
-    logger.info("blocking: at most %s candidate pairs", f"{int(counts['comparisons'].sum()):,}")
+    total = int(counts["comparisons"].sum())
+    logger.info("blocking: at most %s candidate pairs", f"{total:,}")
     settings = json.loads(json.dumps(model.settings))
     settings["retain_intermediate_calculation_columns"] = True  # keeps mw_* per comparison
     settings["retain_matching_columns"] = False
+    # The model's rules, not the ones it was trained with: what was counted is what is scored.
+    settings["blocking_rules_to_generate_predictions"] = [
+        {"blocking_rule": rule.sql(), "sql_dialect": "duckdb"} for rule in model.blocking_rules
+    ]
     linker = _linker(con, input_table, settings, engine)
-    predictions = linker.inference.predict(threshold_match_probability=0.01)
+    # Score the candidate pairs in slices of the left-hand records so that the blocked pairs of one
+    # slice, not of the whole data, are held at once.
+    chunks = max(1, -(-total // PAIRS_PER_PREDICT_CHUNK))
+    predictions = linker.inference.predict(
+        threshold_match_probability=0.01,
+        num_chunks_left=chunks if chunks > 1 else None,
+    )
     available = [r[0] for r in con.execute(f"DESCRIBE {predictions.physical_name}").fetchall()]
     keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"] + [
         c for c in available if c.startswith(("gamma_", "mw_"))
