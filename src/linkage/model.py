@@ -43,7 +43,7 @@ MODEL_FORMAT = "linkage-model/1"
 MIN_TRAINING_RECORDS = 20
 
 #: Candidate pairs (blocking's upper bound) scored per slice of ``predict``.
-PAIRS_PER_PREDICT_CHUNK = 10_000_000
+PAIRS_PER_PREDICT_CHUNK = 20_000_000
 
 
 @dataclass(frozen=True, kw_only=True)
