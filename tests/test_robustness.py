@@ -21,6 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -30,6 +31,7 @@ import pytest
 from linkage import (
     LinkageError,
     RecordError,
+    ResourceError,
     SchemaError,
     SourceError,
     TrainingConfig,
@@ -553,6 +555,21 @@ def test_training_on_a_single_record_is_a_linkage_error(frames):
 def test_training_without_any_pair_to_learn_from_is_a_linkage_error(frames):
     few = {"cbp": frames["cbp"].head(3)}
     assert_linked_or_refused_clearly(few)
+
+
+def test_running_out_of_memory_is_a_resource_error_naming_the_step_and_the_fix(frames, model_path):
+    """DuckDB's own out-of-memory error, raised deep inside Splink, reaches the caller as a
+    LinkageError that says which step ran out and how to give it room."""
+    con = duckdb.connect()
+    sources = read_sources(frames, con=con)
+    con.execute("SET memory_limit='30MB'")
+    con.execute("SET temp_directory=''")  # no spilling: the step must fail, not slow down
+    with pytest.raises(ResourceError) as caught:
+        link(sources, model=model_path, quiet=True)
+    message = str(caught.value)
+    assert "ran out of memory while" in message
+    assert "memory_limit" in message and "temp_directory" in message
+    assert isinstance(caught.value, LinkageError)
 
 
 # --- stable output ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from linkage.errors import (
     ModelError,
     Problem,
     RecordError,
+    ResourceError,
     SchemaError,
     SourceError,
 )
@@ -35,6 +36,7 @@ from linkage.sources import Sources, read_sources  # noqa: E402
 
 __all__ = [
     "BlockingError",
+    "ResourceError",
     "Evaluation",
     "EvaluationError",
     "HandoffReport",

@@ -24,6 +24,7 @@ from linkage.errors import (
     LinkageError,
     ModelError,
     Problem,
+    ResourceError,
 )
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ EXIT_INTERNAL = 1
 EXIT_USAGE = 2
 EXIT_INPUT = 3
 EXIT_MODEL = 4
+EXIT_RESOURCES = 5
 #: Exit codes, as documented in ``--help`` and docs/cli.md.
 EXIT_CODES: dict[int, str] = {
     EXIT_OK: "success",
@@ -49,6 +51,8 @@ EXIT_CODES: dict[int, str] = {
     "clusters and truth that do not match (every problem is listed)",
     EXIT_MODEL: "model or blocking error: a model file that cannot be used, or a blocking "
     "rule that would compare too many pairs",
+    EXIT_RESOURCES: "out of memory or temporary disk space (the message says which step and how "
+    "to give it more room)",
 }
 DEFAULT_DEMO_CHILDREN = 2000
 DEFAULT_DEMO_OUT = "out/demo"
@@ -449,4 +453,6 @@ def _exit_code(error: BaseException) -> int:
         return EXIT_INPUT
     if isinstance(error, (ModelError, BlockingError)):
         return EXIT_MODEL
+    if isinstance(error, ResourceError):
+        return EXIT_RESOURCES
     return EXIT_INTERNAL

@@ -11,7 +11,9 @@ from typing import Literal
 
 import duckdb
 
-__all__ = ["Engine", "database_api"]
+from linkage.errors import ResourceError
+
+__all__ = ["Engine", "database_api", "out_of_resources"]
 
 Engine = Literal["duckdb"]
 
@@ -23,3 +25,24 @@ def database_api(con: duckdb.DuckDBPyConnection, *, engine: Engine = "duckdb") -
 
         return DuckDBAPI(connection=con)
     raise ValueError(f"unknown engine {engine!r}; the engines available are: 'duckdb'")
+
+
+def out_of_resources(error: BaseException, doing: str) -> ResourceError | None:
+    """A :class:`ResourceError` when ``error`` (or what caused it, through Splink's wrapping) is
+    the engine running out of memory or temporary disk; ``None`` for any other error."""
+    seen: BaseException | None = error
+    while seen is not None:
+        disk = isinstance(seen, duckdb.IOException) and any(
+            word in str(seen).lower() for word in ("no space left", "disk", "temp")
+        )
+        if isinstance(seen, duckdb.OutOfMemoryException) or disk:
+            what = "temporary disk space" if disk else "memory"
+            return ResourceError(
+                f"DuckDB ran out of {what} while {doing} ({type(seen).__name__}: "
+                f"{str(seen).splitlines()[0][:300]}). Fix: give it more room "
+                "(con.execute(\"SET memory_limit='16GB'\") on the connection passed to "
+                "read_sources, and SET temp_directory to a folder on a disk with free space), or "
+                "compare fewer pairs (a lower max_comparisons, stricter blocking rules)"
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None

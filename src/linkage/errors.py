@@ -105,6 +105,10 @@ class BlockingError(LinkageError, RuntimeError):
     """A blocking rule would generate more comparisons than the configured limit."""
 
 
+class ResourceError(LinkageError, RuntimeError):
+    """The machine ran out of memory or of temporary disk space during a step."""
+
+
 class EvaluationError(LinkageError, ValueError):
     """Clusters and truth that cannot be scored against each other."""
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ import pandas as pd
 
 from linkage.blocking import DEFAULT_BLOCKING_RULES, DEFAULT_MAX_COMPARISONS, count_comparisons
 from linkage.clustering import ClusteringConfig, cluster
-from linkage.engine import Engine
+from linkage.engine import Engine, out_of_resources
+from linkage.errors import LinkageError
 from linkage.model import (
     MODEL_INPUT,
     Model,
@@ -200,6 +202,25 @@ def _level_labels(model: Model) -> dict[tuple[str, int], str]:
     return labels
 
 
+def _records_count(con: duckdb.DuckDBPyConnection) -> int:
+    """How many records the model input holds."""
+    return int(con.execute(f"SELECT count(*) FROM {MODEL_INPUT}").fetchall()[0][0])
+
+
+@contextmanager
+def _resources(doing: str) -> Iterator[None]:
+    """Turn the engine running out of memory or disk into :class:`~linkage.errors.ResourceError`."""
+    try:
+        yield
+    except LinkageError:
+        raise
+    except Exception as exc:
+        resource = out_of_resources(exc, doing)
+        if resource is not None:
+            raise resource from exc
+        raise
+
+
 def link(
     data: Any,
     *,
@@ -243,7 +264,8 @@ def link(
     try:
         timings: dict[str, float] = {}
         start = time.perf_counter()
-        records = data if isinstance(data, Records) else normalize(data, columns=columns)
+        with _resources("normalising the records"):
+            records = data if isinstance(data, Records) else normalize(data, columns=columns)
         timings["normalise"] = time.perf_counter() - start
         con = records.con
         t = time.perf_counter()
@@ -263,7 +285,8 @@ def link(
             model = train(con, config=config, labels=labels, engine=engine)
         timings["train"] = time.perf_counter() - t
         t = time.perf_counter()
-        linker, blocking = predict(model, con, max_comparisons=max_comparisons, engine=engine)
+        with _resources(f"scoring the candidate pairs of {_records_count(con):,} records"):
+            linker, blocking = predict(model, con, max_comparisons=max_comparisons, engine=engine)
         timings["predict"] = time.perf_counter() - t
         t = time.perf_counter()
         threshold = (
@@ -271,12 +294,13 @@ def link(
             if threshold_match_probability is not None
             else model.threshold_match_probability
         )
-        stats = cluster(
-            con,
-            config=ClusteringConfig(
-                threshold_match_probability=threshold, prevent_conflicts=prevent_conflicts
-            ),
-        )
+        with _resources("clustering the scored pairs"):
+            stats = cluster(
+                con,
+                config=ClusteringConfig(
+                    threshold_match_probability=threshold, prevent_conflicts=prevent_conflicts
+                ),
+            )
         timings["cluster"] = time.perf_counter() - t
         result = LinkageResult(
             con=con,

@@ -28,7 +28,7 @@ from linkage.blocking import (
     count_comparisons,
 )
 from linkage.comparisons import MODEL_INPUT_SQL, default_comparisons
-from linkage.engine import Engine, database_api
+from linkage.engine import Engine, database_api, out_of_resources
 from linkage.errors import LinkageError, ModelError
 
 __all__ = ["Model", "TrainingConfig", "explainer", "prepare_input", "train", "predict"]
@@ -277,6 +277,9 @@ def train(
     except (
         Exception
     ) as exc:  # Splink has no public exception tree; its failures here mean "too little to learn"
+        resource = out_of_resources(exc, f"training on {n_train:,} records")
+        if resource is not None:
+            raise resource from exc
         raise ModelError(
             f"training failed on {n_train:,} records ({type(exc).__name__}: {exc}). This happens "
             "when the data hold too few records of the same child for expectation-maximisation to "
