@@ -8,6 +8,7 @@ import pytest
 
 from linkage import clustering, link, normalize
 from linkage.clustering import ClusteringConfig, cluster
+from linkage.handoff import identity_statuses
 from linkage.model import Model, TrainingConfig, prepare_input, train
 from linkage.synthetic import generate
 
@@ -107,6 +108,30 @@ def test_conflicting_links_are_refused_and_each_child_keeps_its_own_records(fami
     assert int(stats["refused_links"].iloc[0]) == 5
     # the weakest link kept inside each identity is a true one
     assert clusters["link_probability"].tolist() == pytest.approx([0.99] * 12)
+
+
+def test_links_refused_as_conflicting_are_shown_and_put_the_identities_up_for_review(family_con):
+    cluster(family_con)
+    clusters = family_con.table("clusters").df().set_index("record_id")
+    # each record's strongest refused link; records with none have no contested link
+    expected = {"A3": 0.999, "B3": 0.999, "A1": 0.95, "B2": 0.95, "C1": 0.9, "C3": 0.8,
+                "D3": 0.8, "D1": 0.7, "A2": 0.7}  # fmt: skip
+    contested = clusters["contested_link"].dropna().to_dict()
+    assert contested == pytest.approx(expected)
+    identities = identity_statuses(family_con).df()
+    assert identities["needs_review"].all()  # every child had a sibling link refused
+    assert identities.set_index("identity_id")["contested_link"].max() == pytest.approx(0.999)
+
+
+def test_without_conflict_prevention_nothing_is_contested_nor_up_for_review(family_con):
+    config = ClusteringConfig(threshold_match_probability=0.985, prevent_conflicts=False)
+    cluster(family_con, config=config)
+    clusters = family_con.table("clusters").df()
+    assert clusters["contested_link"].isna().all()
+    identities = identity_statuses(family_con).df()
+    # each child held by its own links at 0.99; the twins' link at 0.999 joins A and B unseen
+    assert len(identities) == 3
+    assert not identities["needs_review"].any()
 
 
 def test_without_conflict_prevention_the_siblings_chain_into_one_identity(family_con):

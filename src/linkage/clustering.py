@@ -80,9 +80,11 @@ def cluster(
     """Cluster scored pairs into the table ``clusters``; return per-cluster statistics.
 
     ``clusters`` has one row per record of ``records``: ``unique_id, source, record_id,
-    identity_id, link_probability`` where ``link_probability`` is the weakest link inside the
-    identity (the lowest, over its records, of each record's best link to another member), NULL for
-    a record alone.
+    identity_id, link_probability, contested_link`` where ``link_probability`` is the weakest link
+    inside the identity (the lowest, over its records, of each record's best link to another
+    member), NULL for a record alone, and ``contested_link`` the record's strongest link at or
+    above the threshold to a record that ended in another identity (refused as conflicting), NULL
+    when there is none.
     """
     config = config or ClusteringConfig()
     ids = con.execute(f"SELECT unique_id FROM {nodes} ORDER BY unique_id").df()
@@ -115,18 +117,41 @@ def cluster(
         )
         top = frame.groupby("node")["p"].max()
         best[top.index.to_numpy()] = top.to_numpy()
-    out = pd.DataFrame({"unique_id": ids["unique_id"].to_numpy(), "label": labels, "best": best})
+    # Contested: the strongest link above the threshold to a record left in another identity
+    # (refused as conflicting), which a reviewer should see.
+    contested = np.full(n, np.nan)
+    apart = labels[left] != labels[right]
+    if apart.any():
+        frame = pd.DataFrame(
+            {
+                "node": np.concatenate([left[apart], right[apart]]),
+                "p": np.concatenate([prob[apart], prob[apart]]),
+            }
+        )
+        top = frame.groupby("node")["p"].max()
+        contested[top.index.to_numpy()] = top.to_numpy()
+    out = pd.DataFrame(
+        {
+            "unique_id": ids["unique_id"].to_numpy(),
+            "label": labels,
+            "best": best,
+            "contested_link": contested,
+        }
+    )
     out["link_probability"] = out.groupby("label")["best"].transform("min")
     # identity_id from the smallest unique_id of the identity (ids are sorted, label = min index).
     first_uid = ids["unique_id"].to_numpy()[labels]
     out["first_uid"] = first_uid
-    con.register("_cluster_frame", out[["unique_id", "first_uid", "link_probability"]])
+    con.register(
+        "_cluster_frame", out[["unique_id", "first_uid", "link_probability", "contested_link"]]
+    )
     try:
         con.execute(
             f"""CREATE OR REPLACE TABLE {CLUSTERS} AS
             SELECT r.unique_id, r.source, r.record_id,
                 'ID-' || substr(md5(c.first_uid), 1, 12) AS identity_id,
-                CAST(c.link_probability AS DOUBLE) AS link_probability
+                CAST(c.link_probability AS DOUBLE) AS link_probability,
+                CAST(c.contested_link AS DOUBLE) AS contested_link
             FROM {records} r JOIN _cluster_frame c USING (unique_id)
             ORDER BY identity_id, r.unique_id"""
         )

@@ -157,8 +157,11 @@ def _age_band_sql(age: str) -> str:
     return f"CASE {cases} ELSE {_sql_str(AGE_UNKNOWN)} END"
 
 
-def _identities_sql(records: str, clusters: str, *, review_threshold: float) -> str:
-    """The one query behind :func:`identity_statuses`; ``records``/``clusters`` are FROM items."""
+def _identities_sql(
+    records: str, clusters: str, *, review_threshold: float, contested: bool = False
+) -> str:
+    """The one query behind :func:`identity_statuses`; ``records``/``clusters`` are FROM items.
+    ``contested``: ``clusters`` has a ``contested_link`` column (clusters made by ``link``)."""
     counts = ",\n".join(f"count(*) FILTER (WHERE source = {_sql_str(s)}) AS n_{s}" for s in SOURCES)
     modes = []
     for column, tie_break in (
@@ -180,7 +183,9 @@ def _identities_sql(records: str, clusters: str, *, review_threshold: float) -> 
     )
     return f"""
     WITH base AS (
-        SELECT c.identity_id, c.link_probability, r.source, r.a_number, r.dob,
+        SELECT c.identity_id, c.link_probability,
+               {"c.contested_link" if contested else "NULL::DOUBLE AS contested_link"},
+               r.source, r.a_number, r.dob,
                r.dob_is_placeholder, r.sex, r.country, r.event_date, r.nta_issued_date,
                r.release_date, r.hearing_date, r.absentia, r.address, r.zip5
         FROM {clusters} AS c JOIN {records} AS r ON c.unique_id = r.unique_id
@@ -210,7 +215,8 @@ def _identities_sql(records: str, clusters: str, *, review_threshold: float) -> 
                arg_max(zip5, coalesce(hearing_date, event_date))
                    FILTER (WHERE source = 'eoir' AND zip5 IS NOT NULL) AS court_zip5,
                min(event_date) AS first_event_date,
-               min(link_probability) AS weakest_link
+               min(link_probability) AS weakest_link,
+               max(contested_link) AS contested_link
         FROM base
         GROUP BY identity_id
     ),
@@ -244,8 +250,9 @@ def _identities_sql(records: str, clusters: str, *, review_threshold: float) -> 
              AS age_band,
            year(ref_date) + CASE WHEN month(ref_date) >= {FISCAL_YEAR_FIRST_MONTH}
                                  THEN 1 ELSE 0 END AS fiscal_year,
-           weakest_link,
-           coalesce(weakest_link < {float(review_threshold)!r}, false) AS needs_review
+           weakest_link, contested_link,
+           coalesce(weakest_link < {float(review_threshold)!r}, false)
+             OR contested_link IS NOT NULL AS needs_review
     FROM joined AS m
     ORDER BY identity_id
     """
@@ -303,7 +310,9 @@ def identity_statuses(
         records: Table of canonical records (see :data:`linkage.schema.CANONICAL_COLUMNS`).
         clusters: Table with ``unique_id, identity_id, link_probability``, one row per record.
         review_threshold: ``needs_review`` is true when the identity's weakest link (its lowest
-            ``link_probability``) is below this match probability.
+            ``link_probability``) is below this match probability, or when one of its records
+            has a link above the clustering threshold to a record of another identity (a link
+            refused as conflicting: ``contested_link``, when ``clusters`` has that column).
 
     Returns:
         A relation with the columns ``identity_id, status, n_records, n_cbp, n_ice, n_hhs,
@@ -311,8 +320,8 @@ def identity_statuses(
         nta_issued_date, orr_referral_date, orr_release_date, first_hearing_date,
         absentia_order_date, sponsor_address, sponsor_zip5, court_address, court_zip5,
         address_disagrees, country, sex, dob, age_at_apprehension, age_band, fiscal_year,
-        weakest_link, needs_review`` (documented in ``docs/statuses.md``). Records absent from
-        ``clusters`` are ignored.
+        weakest_link, contested_link, needs_review`` (documented in ``docs/statuses.md``).
+        Records absent from ``clusters`` are ignored.
 
     Raises:
         SchemaError: a table is missing or lacks a column this stage reads.
@@ -332,7 +341,10 @@ def identity_statuses(
         ('id-1', 'no_nta')
     """
     _check_tables(con, records, clusters)
-    return con.sql(_identities_sql(records, clusters, review_threshold=review_threshold))
+    contested = "contested_link" in (_columns(con, clusters) or [])
+    return con.sql(
+        _identities_sql(records, clusters, review_threshold=review_threshold, contested=contested)
+    )
 
 
 def _exact_join_clusters_sql(records: str) -> str:
@@ -655,7 +667,12 @@ def handoff_report(
     logger.info("handoff: computing statuses per identity")
     con.execute(
         "CREATE OR REPLACE TABLE identities AS "
-        + _identities_sql("records", "clusters", review_threshold=review_threshold)
+        + _identities_sql(
+            "records",
+            "clusters",
+            review_threshold=review_threshold,
+            contested="contested_link" in (_columns(con, "clusters") or []),
+        )
     )
     con.execute(
         "CREATE OR REPLACE TABLE clusters_exact_join AS " + _exact_join_clusters_sql("records")

@@ -387,7 +387,7 @@ def render_html(report: HandoffReport) -> str:
     )
     review = report.needs_review()
     counts_cols = ["n_records", *(f"n_{s}" for s in SOURCES)]
-    review_cols = ["identity_id", "status", "weakest_link", *counts_cols, "a_numbers",
+    review_cols = ["identity_id", "status", "weakest_link", "contested_link", *counts_cols, "a_numbers",
                    "multiple_a_numbers", "address_disagrees"]  # fmt: skip
     countries = _pivot(report.summary, "country").head(COUNTRY_ROWS)
     ages = _pivot(report.summary, "age_band")
@@ -432,7 +432,7 @@ without one stay alone. <i>difference</i> = exact join &minus; linked.</p>
 <p class="muted">{len(review):,} identities are held together by a link whose match
 probability is below {report.review_threshold:g}; {listed} (all are flagged in identities.csv,
 column <i>needs_review</i>).</p>
-{_table(review[review_cols].head(REVIEW_ROWS), numeric=("weakest_link", *counts_cols))}
+{_table(review[review_cols].head(REVIEW_ROWS), numeric=("weakest_link", "contested_link", *counts_cols))}
 
 <h2>By age band at apprehension</h2>
 {_table(ages, numeric=(*STATUSES, "total"))}
