@@ -259,6 +259,32 @@ def test_the_command_line_writes_every_row_once(tmp_path, frames, model_path):
     assert_written_every_row_once(out, rows, rejected)
 
 
+def test_the_command_line_rejects_bad_ids_on_request_and_stops_on_them_by_default(
+    tmp_path, frames, model_path
+):
+    data, rows, rejected = _bad_ids(tmp_path, frames)
+    folder = write_folder(tmp_path / "data", {s: data[s] for s in ("cbp", "ice", "eoir")})
+    shutil.copy(data["hhs"], folder / "hhs.csv")
+    command = [sys.executable, "-m", "linkage", "--quiet", "run", str(folder), "--model"]
+    command += [str(model_path), "--out"]
+
+    stopped = subprocess.run(
+        [*command, str(tmp_path / "stopped")], capture_output=True, text=True, timeout=300
+    )
+    assert stopped.returncode == 3
+    assert "record_id" in stopped.stderr and "on-bad-record" in stopped.stderr.replace("_", "-")
+
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [*command, str(out), "--on-bad-record", "reject"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert_written_every_row_once(out, rows, rejected)
+
+
 # --- bad input, end to end -------------------------------------------------------------------
 
 NAME_AND_LINK_COLUMNS = [

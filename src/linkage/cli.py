@@ -109,6 +109,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         columns=_read_columns(args.columns),
         quiet=args.quiet,
         seed=args.seed,
+        on_bad_record=args.on_bad_record,
     )
     if args.save_model:
         result = cast("LinkageResult", report.result)
@@ -316,6 +317,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--seed", type=int, default=0, help="seed of the random sampling in training (default 0)"
+    )
+    run.add_argument(
+        "--on-bad-record",
+        choices=["raise", "reject"],
+        default="raise",
+        help="empty or duplicated record_id values: stop with exit code 3 (raise, the default) "
+        "or put those rows in rejects.* with their reason and link the rest (reject)",
     )
 
     demo = _subparser(

@@ -14,7 +14,7 @@ from linkage.handoff import HandoffReport, handoff_report
 from linkage.sources import read_sources
 
 if TYPE_CHECKING:
-    from linkage.sources import ColumnMapping
+    from linkage.sources import ColumnMapping, OnBadRecord
 
 __all__ = ["run"]
 
@@ -29,6 +29,7 @@ def run(
     columns: Mapping[str, ColumnMapping] | None = None,
     quiet: bool = False,
     seed: int = 0,
+    on_bad_record: OnBadRecord = "raise",
 ) -> HandoffReport:
     """Read the extracts, link them, compute each identity's handoff status, write the report.
 
@@ -43,6 +44,9 @@ def run(
             (``{"cbp": {"ALIEN_NBR": "a_number"}}``).
         quiet: No progress bars (log lines go to the ``linkage`` logger as usual).
         seed: Seed for the random sampling in training, for repeatable results.
+        on_bad_record: ``"raise"`` (default) stops on empty or duplicated ``record_id`` values;
+            ``"reject"`` puts those rows in the rejects table with their reason and links the
+            rest.
 
     Returns:
         The :class:`linkage.handoff.HandoffReport`; ``report.result`` is the linkage result
@@ -61,7 +65,7 @@ def run(
     """
     from linkage.linking import link
 
-    sources = read_sources(data, columns=columns)
+    sources = read_sources(data, columns=columns, on_bad_record=on_bad_record)
     result = link(sources, model=model, seed=seed, quiet=quiet)
     report = handoff_report(result)
     if out_dir is not None:
