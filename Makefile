@@ -25,6 +25,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_normalize.py
+	$(PY) benchmarks/bench_scale.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
