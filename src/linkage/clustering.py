@@ -223,10 +223,14 @@ def _cluster_without_conflicts(
     edge_key = np.minimum(left, right) * len(labels) + np.maximum(left, right)
     conflicts: dict[int, list[tuple[int, int]]] = {}  # by component
     groups = labels
+    changed: set[int] | None = None  # components re-clustered in the last round (None: all)
     refused: dict[int, int] = {}
     try:
         for round_ in range(MAX_ROUNDS):
-            found, checked = _conflicts_inside(con, groups, left, right, edge_key)
+            # Only groups of the components re-clustered last round are new; the pairs inside
+            # every other group were checked already.
+            active = None if changed is None else np.isin(labels, np.fromiter(changed, np.int64))
+            found, checked = _conflicts_inside(con, groups, left, right, edge_key, active)
             logger.info(
                 "clustering: conflict check round %d: %s pairs checked, %s conflicting",
                 round_,
@@ -237,13 +241,14 @@ def _cluster_without_conflicts(
                 break
             for a, b in found:
                 conflicts.setdefault(int(labels[a]), []).append((a, b))
+            changed = {int(labels[a]) for a, _ in found}
             groups, redone = _resolve_conflicts(
                 labels,
                 left,
                 right,
                 conflicts,
                 groups=groups,
-                redo={int(labels[a]) for a, _ in found},
+                redo=changed,
             )
             refused.update(redone)
         else:
@@ -264,12 +269,18 @@ def _conflicts_inside(
     left: np.ndarray,
     right: np.ndarray,
     edge_key: np.ndarray,
+    active: np.ndarray | None = None,
 ) -> tuple[set[tuple[int, int]], int]:
     """Conflicting pairs (row indexes) inside the groups, among the pairs not checked before, and
-    the number of pairs checked."""
+    the number of pairs checked; only records where ``active`` is true (default: all) count."""
     sizes = np.bincount(groups, minlength=len(groups))
-    members = np.flatnonzero((sizes[groups] > 1) & (sizes[groups] <= MAX_GROUP_FOR_ALL_PAIRS))
+    keep = (sizes[groups] > 1) & (sizes[groups] <= MAX_GROUP_FOR_ALL_PAIRS)
+    if active is not None:
+        keep &= active
+    members = np.flatnonzero(keep)
     big = (sizes[groups[left]] > MAX_GROUP_FOR_ALL_PAIRS) & (groups[left] == groups[right])
+    if active is not None:
+        big &= active[left]
     n = len(groups)
     scored = np.unique(edge_key[big])
     con.register("_members", pd.DataFrame({"idx": members, "grp": groups[members]}))
