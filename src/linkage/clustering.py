@@ -177,7 +177,7 @@ MAX_GROUP_FOR_ALL_PAIRS = 1000
 MAX_ROUNDS = 20
 
 #: Pairs tested for conflicts per query (bounds the memory of the joined rows).
-PAIRS_PER_CHUNK = 1_000_000
+PAIRS_PER_CHUNK = 250_000
 
 #: The model-input columns the conflict conditions read.
 _CONFLICT_COLUMNS = sorted(
@@ -221,7 +221,8 @@ def _cluster_without_conflicts(
         con.unregister("_multi")
     con.execute("CREATE OR REPLACE TEMP TABLE _checked (idx_l BIGINT, idx_r BIGINT)")
     edge_key = np.minimum(left, right) * len(labels) + np.maximum(left, right)
-    conflicts: dict[int, list[tuple[int, int]]] = {}  # by component
+    conflict_a = np.empty(0, dtype=np.int64)  # conflicting pairs of records, as two arrays
+    conflict_b = np.empty(0, dtype=np.int64)
     groups = labels
     changed: set[int] | None = None  # components re-clustered in the last round (None: all)
     refused: dict[int, int] = {}
@@ -237,18 +238,13 @@ def _cluster_without_conflicts(
                 f"{checked:,}",
                 f"{len(found):,}",
             )
-            if not found:
+            if not len(found):
                 break
-            for a, b in found:
-                conflicts.setdefault(int(labels[a]), []).append((a, b))
-            changed = {int(labels[a]) for a, _ in found}
+            conflict_a = np.concatenate([conflict_a, found[:, 0]])
+            conflict_b = np.concatenate([conflict_b, found[:, 1]])
+            changed = set(np.unique(labels[found[:, 0]]).tolist())
             groups, redone = _resolve_conflicts(
-                labels,
-                left,
-                right,
-                conflicts,
-                groups=groups,
-                redo=changed,
+                labels, left, right, (conflict_a, conflict_b), groups=groups, redo=changed
             )
             refused.update(redone)
         else:
@@ -270,8 +266,8 @@ def _conflicts_inside(
     right: np.ndarray,
     edge_key: np.ndarray,
     active: np.ndarray | None = None,
-) -> tuple[set[tuple[int, int]], int]:
-    """Conflicting pairs (row indexes) inside the groups, among the pairs not checked before, and
+) -> tuple[np.ndarray, int]:
+    """Conflicting pairs (row indexes, an ``(n, 2)`` array) inside the groups, among the pairs not checked before, and
     the number of pairs checked; only records where ``active`` is true (default: all) count."""
     sizes = np.bincount(groups, minlength=len(groups))
     keep = (sizes[groups] > 1) & (sizes[groups] <= MAX_GROUP_FOR_ALL_PAIRS)
@@ -296,7 +292,7 @@ def _conflicts_inside(
         )
         con.execute("INSERT INTO _checked SELECT idx_l, idx_r FROM _to_check")
         checked = con.execute("SELECT count(*) FROM _to_check").fetchall()[0][0]
-        rows: list[tuple[int, int]] = []
+        rows: list[np.ndarray] = []
         for start in range(0, checked, PAIRS_PER_CHUNK):
             # Both records are first joined as whole rows (structs ``l`` and ``r``), then
             # tested: filtering inside the join made DuckDB evaluate the conditions ~10x slower.
@@ -309,36 +305,41 @@ def _conflicts_inside(
                 JOIN _conflict_nodes r ON r.idx = c.idx_r
                 WHERE c.chunk_row > {start} AND c.chunk_row <= {start + PAIRS_PER_CHUNK}"""
             )
-            rows += con.execute(
+            found = con.execute(
                 f"""WITH candidates AS MATERIALIZED (
                         SELECT * FROM _pair_rows WHERE {CONFLICT_PREFILTER_SQL})
                     SELECT idx_l, idx_r FROM candidates WHERE {CONFLICT_SQL}"""
-            ).fetchall()
+            ).fetchnumpy()
+            rows.append(
+                np.column_stack([found["idx_l"], found["idx_r"]]).astype(np.int64).reshape(-1, 2)
+            )
     finally:
         con.unregister("_members")
         con.unregister("_scored")
         con.execute("DROP TABLE IF EXISTS _to_check")
         con.execute("DROP TABLE IF EXISTS _pair_rows")
-    return {(int(a), int(b)) for a, b in rows}, int(checked)
+    pairs = np.concatenate(rows) if rows else np.empty((0, 2), dtype=np.int64)
+    return pairs, int(checked)
 
 
 def _resolve_conflicts(
     labels: np.ndarray,
     left: np.ndarray,
     right: np.ndarray,
-    conflicts: dict[int, list[tuple[int, int]]],
+    conflicts: tuple[np.ndarray, np.ndarray],
     *,
     groups: np.ndarray | None = None,
     redo: set[int] | None = None,
 ) -> tuple[np.ndarray, dict[int, int]]:
     """Redo, Kruskal-style with cannot-link checks, the components that hold a conflict.
 
-    ``labels`` are the connected components, ``conflicts`` the conflicting pairs of records by
-    component. Only the components in ``redo`` (default: every one holding a conflict) are redone; the others keep their label in ``groups`` (default:
+    ``labels`` are the connected components, ``conflicts`` the conflicting pairs of records (two
+    arrays of row indexes). Only the components in ``redo`` (default: every one holding a conflict) are redone; the others keep their label in ``groups`` (default:
     ``labels``). Returns each record's group (the smallest index in it) and the links refused per
     redone component.
     """
-    suspect = redo if redo is not None else set(conflicts)
+    conflict_a, conflict_b = conflicts
+    suspect = redo if redo is not None else set(np.unique(labels[conflict_a]).tolist())
     labels_out = (groups if groups is not None else labels).copy()
     members = np.flatnonzero(np.isin(labels, list(suspect)))
     mask = np.isin(labels[left], list(suspect))
@@ -354,10 +355,10 @@ def _resolve_conflicts(
     # Cannot-link sets between groups, kept by root: ``against[r]`` holds the roots of the groups
     # that hold a record conflicting with a record of group ``r``.
     against: dict[int, set[int]] = {}
-    for component in suspect:
-        for a, b in conflicts.get(component, ()):
-            against.setdefault(a, set()).add(b)
-            against.setdefault(b, set()).add(a)
+    inside = np.isin(labels[conflict_a], list(suspect))
+    for a, b in zip(conflict_a[inside].tolist(), conflict_b[inside].tolist(), strict=True):
+        against.setdefault(a, set()).add(b)
+        against.setdefault(b, set()).add(a)
 
     refused: dict[int, int] = dict.fromkeys(suspect, 0)
     for a, b in zip(left[mask].tolist(), right[mask].tolist(), strict=True):  # strongest first
