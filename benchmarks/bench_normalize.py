@@ -5,12 +5,14 @@
 Generates synthetic extracts (not timed), writes them as CSV to a temporary folder, then times
 ``read_sources`` (CSV -> DuckDB, validation) and ``normalize`` separately. Peak memory is the
 process's resident high-water mark (``resource.getrusage``), sampled after generation and at the end,
-so the figure for the timed part is the difference. Target (issue 2): under 20 s and 2 GB.
+so the figure for the timed part is the difference. Target (issue 2): under 20 s and 2 GB. The load
+average printed last tells whether other work shared the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -47,8 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         peak = rss_mb()
     total = sum(counts.values())
     print(f"records: {total:,} ({', '.join(f'{k} {v:,}' for k, v in counts.items())})")
-    print(f"read_sources: {read_s:.1f} s | normalize: {norm_s:.1f} s | total: {read_s + norm_s:.1f} s")
+    print(
+        f"read_sources: {read_s:.1f} s | normalize: {norm_s:.1f} s | total: {read_s + norm_s:.1f} s"
+    )
     print(f"peak RSS: {peak:,.0f} MB (after generating and writing the data: {before:,.0f} MB)")
+    # Other work on the machine slows every step: report it beside the times.
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     return 0
 
 

@@ -106,6 +106,27 @@ def test_one_date_in_each_format_reads_the_same():
     assert rec["dob_issue"].isna().all()
 
 
+def test_compact_dates_read_by_pandas_as_numbers_still_read_as_dates():
+    """A YYYYMMDD column with a blank, loaded by pandas, arrives as floats (20090419.0, NaN); one
+    without blanks as integers. Both are the dates they spell, and the blank stays missing."""
+    frames = {
+        "cbp": pd.DataFrame(
+            {
+                "record_id": ["1", "2"],
+                "last_name": ["X", "Y"],
+                "dob": [20090419.0, float("nan")],
+                "event_date": [20210501, 20210502],
+            }
+        ),
+    }
+    rec = _norm(frames)
+    assert str(rec.loc["cbp:1", "dob"])[:10] == "2009-04-19"
+    assert pd.isna(rec.loc["cbp:2", "dob"])
+    assert [str(d)[:10] for d in rec["event_date"]] == ["2021-05-01", "2021-05-02"]
+    assert rec["dob_issue"].isna().tolist() == [True, False]  # the blank is "missing", not invalid
+    assert rec.loc["cbp:2", "dob_issue"] == "missing"
+
+
 def test_guatemala_written_every_way():
     values = ["Guatemala", "GTM", "GT", "GUATEMALA", "guatemala ", "Guatemala"]
     cbp = pd.DataFrame(
@@ -166,3 +187,23 @@ def test_normalising_normalised_values_changes_nothing(first, last, a_number, do
     for column in ("a_number", "dob"):
         a, b = once[column], twice[column]
         assert (pd.isna(a) and pd.isna(b)) or a == b, column
+
+
+def test_sex_written_as_unknown_is_a_placeholder_and_anything_else_unreadable_is_invalid():
+    frames = {
+        "eoir": pd.DataFrame(
+            {
+                "record_id": ["1", "2", "3", "4", "5"],
+                "last_name": ["X", "Y", "Z", "W", "V"],
+                "sex": ["U", "Female", "Q", None, "unknown"],
+                "event_date": ["20210501"] * 5,
+            }
+        )
+    }
+    records = linkage.normalize(frames)
+    rec = records.to_pandas().set_index("unique_id")
+    assert rec["sex"].isna().tolist() == [True, False, True, True, True]
+    assert rec.loc["eoir:2", "sex"] == "F"
+    row = records.profile().set_index(["source", "column"]).loc[("eoir", "sex")]
+    assert (row["missing"], row["invalid"], row["placeholder"]) == (1, 1, 2)
+    assert list(row["examples"]) == ["3"]

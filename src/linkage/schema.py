@@ -83,6 +83,8 @@ SEX_CODES: dict[str, str] = {
     "M": "M", "MALE": "M", "MASCULINO": "M", "H": "M", "HOMBRE": "M", "BOY": "M",
     "F": "F", "FEMALE": "F", "FEMENINO": "F", "MUJER": "F", "GIRL": "F",
 }  # fmt: skip
+#: Written values that say "sex unknown": null in the records, counted as placeholders.
+SEX_UNKNOWN: frozenset[str] = frozenset({"U", "UNK", "UNKNOWN", "DESCONOCIDO"})
 ABSENTIA_TRUE: frozenset[str] = frozenset({"Y", "YES", "TRUE", "T", "1", "SI"})
 ABSENTIA_FALSE: frozenset[str] = frozenset({"N", "NO", "FALSE", "F", "0"})
 
