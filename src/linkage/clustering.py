@@ -198,10 +198,12 @@ def _cluster_without_conflicts(
     Round 0 checks every pair inside each component (the scored links only, inside a component
     larger than :data:`MAX_GROUP_FOR_ALL_PAIRS`). The components that hold a conflict are
     re-clustered Kruskal-style (strongest link first, a link refused when it would join a
-    conflicting pair); then every pair inside each resulting group that was not checked yet is
-    checked, and the components are re-clustered with all conflicts known so far, until a round
-    finds no conflict inside any group. The result is then what Kruskal would give knowing the
-    conflicts of every pair: each group is free of conflicts, and every refusal rests on a real one.
+    conflicting pair). Each later round checks every pair not checked yet inside each group the
+    round before left, and re-clusters, the same way, each group that holds a conflict, on the
+    links inside it; rounds end when one finds no conflict. Each identity is then free of
+    conflicts, and every refusal rests on a real one. (Re-clustering the whole component instead
+    of the group gave, at 250,000 children, pairwise F1 0.9914 instead of 0.9921 in twice the time:
+    a link refused in the component's first pass stays refused.)
     """
     sizes = np.bincount(labels, minlength=len(labels))
     in_multi = np.flatnonzero(sizes[labels] > 1)
@@ -225,7 +227,7 @@ def _cluster_without_conflicts(
     conflict_b = np.empty(0, dtype=np.int64)
     groups = labels
     changed: set[int] | None = None  # components re-clustered in the last round (None: all)
-    refused: dict[int, int] = {}
+    refused = 0
     try:
         for round_ in range(MAX_ROUNDS):
             # Only groups of the components re-clustered last round are new; the pairs inside
@@ -242,11 +244,15 @@ def _cluster_without_conflicts(
                 break
             conflict_a = np.concatenate([conflict_a, found[:, 0]])
             conflict_b = np.concatenate([conflict_b, found[:, 1]])
-            changed = set(np.unique(labels[found[:, 0]]).tolist())
+            # Round 0 re-clusters whole components; later rounds only the groups that hold a
+            # new conflict, on the links inside them (a group only ever splits).
+            base = labels if round_ == 0 else groups
+            changed = set(np.unique(base[found[:, 0]]).tolist())
             groups, redone = _resolve_conflicts(
-                labels, left, right, (conflict_a, conflict_b), groups=groups, redo=changed
+                base, left, right, (conflict_a, conflict_b), groups=groups, redo=changed
             )
-            refused.update(redone)
+            refused += sum(redone.values())
+            changed = set(np.unique(labels[found[:, 0]]).tolist())
         else:
             logger.warning(
                 "clustering: conflicts still found after %d rounds; some identities may hold "
@@ -256,7 +262,7 @@ def _cluster_without_conflicts(
     finally:
         con.execute("DROP TABLE IF EXISTS _conflict_nodes")
         con.execute("DROP TABLE IF EXISTS _checked")
-    return groups, sum(refused.values())
+    return groups, refused
 
 
 def _conflicts_inside(
@@ -333,7 +339,8 @@ def _resolve_conflicts(
 ) -> tuple[np.ndarray, dict[int, int]]:
     """Redo, Kruskal-style with cannot-link checks, the components that hold a conflict.
 
-    ``labels`` are the connected components, ``conflicts`` the conflicting pairs of records (two
+    ``labels`` are the connected components (or, in later rounds, the groups of the round before;
+    only links inside one label are followed), ``conflicts`` the conflicting pairs of records (two
     arrays of row indexes). Only the components in ``redo`` (default: every one holding a conflict) are redone; the others keep their label in ``groups`` (default:
     ``labels``). Returns each record's group (the smallest index in it) and the links refused per
     redone component.
@@ -342,7 +349,7 @@ def _resolve_conflicts(
     suspect = redo if redo is not None else set(np.unique(labels[conflict_a]).tolist())
     labels_out = (groups if groups is not None else labels).copy()
     members = np.flatnonzero(np.isin(labels, list(suspect)))
-    mask = np.isin(labels[left], list(suspect))
+    mask = np.isin(labels[left], list(suspect)) & (labels[left] == labels[right])
     parent = {int(i): int(i) for i in members}
     group: dict[int, list[int]] = {int(i): [int(i)] for i in members}
 
@@ -355,7 +362,7 @@ def _resolve_conflicts(
     # Cannot-link sets between groups, kept by root: ``against[r]`` holds the roots of the groups
     # that hold a record conflicting with a record of group ``r``.
     against: dict[int, set[int]] = {}
-    inside = np.isin(labels[conflict_a], list(suspect))
+    inside = np.isin(labels[conflict_a], list(suspect)) & (labels[conflict_a] == labels[conflict_b])
     for a, b in zip(conflict_a[inside].tolist(), conflict_b[inside].tolist(), strict=True):
         against.setdefault(a, set()).add(b)
         against.setdefault(b, set()).add(a)
