@@ -7,8 +7,16 @@ from linkage.errors import Problem, raise_problems
 
 
 def test_every_public_error_is_a_linkage_error():
-    for name in ("InputError", "SourceError", "SchemaError", "RecordError", "ModelError",
-                 "BlockingError", "EvaluationError"):
+    for name in (
+        "InputError",
+        "SourceError",
+        "SchemaError",
+        "RecordError",
+        "ModelError",
+        "BlockingError",
+        "EvaluationError",
+        "ResourceError",
+    ):
         assert issubclass(getattr(linkage, name), linkage.LinkageError)
     assert issubclass(linkage.SchemaError, ValueError)
     assert issubclass(linkage.BlockingError, RuntimeError)
@@ -16,9 +24,17 @@ def test_every_public_error_is_a_linkage_error():
 
 def test_all_problems_reported_at_once_with_examples_and_fix():
     problems = [
-        Problem(source="cbp", column="record_id", message="3 empty values", fix="fill them",
-                examples=("line 2", "line 5", "line 9", "line 11", "line 12", "line 13"), kind="record"),
-        Problem(source="ice", column="event_date", message="column missing", fix="map it", kind="schema"),
+        Problem(
+            source="cbp",
+            column="record_id",
+            message="3 empty values",
+            fix="fill them",
+            examples=("line 2", "line 5", "line 9", "line 11", "line 12", "line 13"),
+            kind="record",
+        ),
+        Problem(
+            source="ice", column="event_date", message="column missing", fix="map it", kind="schema"
+        ),
     ]
     with pytest.raises(linkage.InputError) as info:
         raise_problems(problems)
@@ -32,5 +48,7 @@ def test_all_problems_reported_at_once_with_examples_and_fix():
 
 def test_single_kind_raises_the_specific_class():
     with pytest.raises(linkage.RecordError):
-        raise_problems([Problem(source="hhs", column="record_id", message="dup", fix="dedupe", kind="record")])
+        raise_problems(
+            [Problem(source="hhs", column="record_id", message="dup", fix="dedupe", kind="record")]
+        )
     raise_problems([])  # nothing to raise
