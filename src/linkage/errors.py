@@ -9,6 +9,7 @@ The tree::
     │   └── RecordError               empty or duplicated ``record_id`` values
     ├── ModelError(ValueError)        a model file or settings that cannot be used
     ├── BlockingError(RuntimeError)   a blocking rule would compare too many pairs
+    ├── ResourceError(RuntimeError)   the engine ran out of memory or temporary disk
     └── EvaluationError(ValueError)   clusters and truth that cannot be scored together
 
 ``InputError`` can hold several :class:`Problem` s: validation reports every problem at once,
@@ -24,6 +25,7 @@ from typing import Literal
 __all__ = [
     "BlockingError",
     "EvaluationError",
+    "ResourceError",
     "InputError",
     "LinkageError",
     "ModelError",
