@@ -220,6 +220,15 @@ def _stage(sources: Any) -> dict[str, tuple[frozenset[str], str]]:
     return staged_by_source
 
 
+def _cleaned(column: str) -> str:
+    """SQL: each distinct raw value of a name column, folded (``folded``), whether it holds a
+    placeholder (``hp``) and cleared of placeholders (``clean``)."""
+    return f"""SELECT raw, folded, hp, lk_clean(folded, hp) AS clean FROM (
+                SELECT raw, folded, lk_has_place(folded) AS hp FROM (
+                    SELECT raw, lk_fold(raw) AS folded FROM (
+                        SELECT DISTINCT {column} AS raw FROM _stage WHERE {column} IS NOT NULL)))"""
+
+
 def _names(con: duckdb.DuckDBPyConnection, *, parts: bool) -> None:
     """Fold, de-placeholder and split the names, once per distinct raw value of each name column.
 
@@ -231,28 +240,13 @@ def _names(con: duckdb.DuckDBPyConnection, *, parts: bool) -> None:
     record :func:`_name_sql` only picks and concatenates lists.
     """
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE _nm_first0 AS
-        SELECT raw, folded, hp, clean, lk_tokens(clean) AS tok FROM (
-            SELECT raw, folded, hp, lk_clean(folded, hp) AS clean FROM (
-                SELECT raw, folded, lk_has_place(folded) AS hp FROM (
-                    SELECT raw, lk_fold(raw) AS folded FROM (
-                        SELECT DISTINCT first_name AS raw FROM _stage
-                        WHERE first_name IS NOT NULL))));
+        SELECT raw, folded, hp, clean, lk_tokens(clean) AS tok FROM ({_cleaned("first_name")});
         CREATE OR REPLACE TEMP TABLE _nm_last0 AS
-        SELECT raw, folded, hp, clean, lk_tokens(clean) AS tok FROM (
-            SELECT raw, folded, hp, lk_clean(folded, hp) AS clean FROM (
-                SELECT raw, folded, lk_has_place(folded) AS hp FROM (
-                    SELECT raw, lk_fold(raw) AS folded FROM (
-                        SELECT DISTINCT last_name AS raw FROM _stage
-                        WHERE last_name IS NOT NULL))));
+        SELECT raw, folded, hp, clean, lk_tokens(clean) AS tok FROM ({_cleaned("last_name")});
         CREATE OR REPLACE TEMP TABLE _nm_middle0 AS
-        SELECT raw, hp, clean, lk_particles(clean) AS key FROM (
-            SELECT raw, hp, lk_clean(folded, hp) AS clean FROM (
-                SELECT raw, folded, lk_has_place(folded) AS hp FROM (
-                    SELECT raw, lk_fold(raw) AS folded FROM (
-                        SELECT DISTINCT middle_name AS raw FROM _stage
-                        WHERE middle_name IS NOT NULL))));
+        SELECT raw, hp, clean, lk_particles(clean) AS key FROM ({_cleaned("middle_name")});
         CREATE OR REPLACE TEMP TABLE _nm_full0 AS
         SELECT raw, hp, given_clean, lk_tokens(given_clean) AS given_tok,
             last_clean, lk_tokens(last_clean) AS last_tok, lk_particles(plain_clean) AS plain_key
