@@ -69,6 +69,24 @@ def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
             return labels
 
 
+def _strongest_link(
+    n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray, keep: np.ndarray
+) -> np.ndarray:
+    """For each of ``n`` records, the highest probability of the links in ``keep`` that touch it
+    (NaN when none does)."""
+    strongest = np.full(n, np.nan)
+    if keep.any():
+        frame = pd.DataFrame(
+            {
+                "node": np.concatenate([left[keep], right[keep]]),
+                "p": np.concatenate([prob[keep], prob[keep]]),
+            }
+        )
+        top = frame.groupby("node")["p"].max()
+        strongest[top.index.to_numpy()] = top.to_numpy()
+    return strongest
+
+
 def cluster(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -106,30 +124,10 @@ def cluster(
         "clustering: %s links, %s refused as conflicting", f"{len(edges):,}", f"{refused:,}"
     )
     # Weakest link: for each record its best link to a member of its identity; min per identity.
-    same = labels[left] == labels[right]
-    best = np.full(n, np.nan)
-    if same.any():
-        frame = pd.DataFrame(
-            {
-                "node": np.concatenate([left[same], right[same]]),
-                "p": np.concatenate([prob[same], prob[same]]),
-            }
-        )
-        top = frame.groupby("node")["p"].max()
-        best[top.index.to_numpy()] = top.to_numpy()
+    best = _strongest_link(n, left, right, prob, labels[left] == labels[right])
     # Contested: the strongest link above the threshold to a record left in another identity
     # (refused as conflicting), which a reviewer should see.
-    contested = np.full(n, np.nan)
-    apart = labels[left] != labels[right]
-    if apart.any():
-        frame = pd.DataFrame(
-            {
-                "node": np.concatenate([left[apart], right[apart]]),
-                "p": np.concatenate([prob[apart], prob[apart]]),
-            }
-        )
-        top = frame.groupby("node")["p"].max()
-        contested[top.index.to_numpy()] = top.to_numpy()
+    contested = _strongest_link(n, left, right, prob, labels[left] != labels[right])
     out = pd.DataFrame(
         {
             "unique_id": ids["unique_id"].to_numpy(),
