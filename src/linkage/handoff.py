@@ -258,6 +258,11 @@ def _identities_sql(
     """
 
 
+def _has_contested_links(con: duckdb.DuckDBPyConnection, clusters: str) -> bool:
+    """Whether ``clusters`` carries ``contested_link`` (clusters made by ``link`` do)."""
+    return "contested_link" in (_columns(con, clusters) or [])
+
+
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:
     try:
         return list(con.table(table).columns)
@@ -341,9 +346,13 @@ def identity_statuses(
         ('id-1', 'no_nta')
     """
     _check_tables(con, records, clusters)
-    contested = "contested_link" in (_columns(con, clusters) or [])
     return con.sql(
-        _identities_sql(records, clusters, review_threshold=review_threshold, contested=contested)
+        _identities_sql(
+            records,
+            clusters,
+            review_threshold=review_threshold,
+            contested=_has_contested_links(con, clusters),
+        )
     )
 
 
@@ -671,7 +680,7 @@ def handoff_report(
             "records",
             "clusters",
             review_threshold=review_threshold,
-            contested="contested_link" in (_columns(con, "clusters") or []),
+            contested=_has_contested_links(con, "clusters"),
         )
     )
     con.execute(
