@@ -245,9 +245,13 @@ def _cluster_without_conflicts(
             # Round 0 re-clusters whole components; later rounds only the groups that hold a
             # new conflict, on the links inside them (a group only ever splits).
             base = labels if round_ == 0 else groups
-            changed = set(np.unique(base[found[:, 0]]).tolist())
             groups, redone = _resolve_conflicts(
-                base, left, right, (conflict_a, conflict_b), groups=groups, redo=changed
+                base,
+                left,
+                right,
+                (conflict_a, conflict_b),
+                groups=groups,
+                redo=set(np.unique(base[found[:, 0]]).tolist()),
             )
             refused += sum(redone.values())
             changed = set(np.unique(labels[found[:, 0]]).tolist())
