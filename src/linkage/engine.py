@@ -7,13 +7,15 @@ backend (``SparkAPI``) can be added here for national-scale data without touchin
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 import duckdb
 
 from linkage.errors import ResourceError
 
-__all__ = ["Engine", "database_api", "out_of_resources"]
+__all__ = ["Engine", "any_row_order", "database_api", "out_of_resources"]
 
 Engine = Literal["duckdb"]
 
@@ -25,6 +27,23 @@ def database_api(con: duckdb.DuckDBPyConnection, *, engine: Engine = "duckdb") -
 
         return DuckDBAPI(connection=con)
     raise ValueError(f"unknown engine {engine!r}; the engines available are: 'duckdb'")
+
+
+@contextmanager
+def any_row_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Let DuckDB write query results in any row order while the block runs, then restore the
+    connection's setting.
+
+    Keeping the order of rows (DuckDB's default) costs time and memory in large ``CREATE TABLE AS``
+    queries; at 250,000 children predict took 114 s instead of 136 s without it. Only for steps
+    whose readers sort what they read.
+    """
+    before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
 
 
 def out_of_resources(error: BaseException, doing: str) -> ResourceError | None:

@@ -28,7 +28,7 @@ from linkage.blocking import (
     count_comparisons,
 )
 from linkage.comparisons import MODEL_INPUT_SQL, default_comparisons
-from linkage.engine import Engine, database_api, out_of_resources
+from linkage.engine import Engine, any_row_order, database_api, out_of_resources
 from linkage.errors import LinkageError, ModelError
 
 __all__ = ["Model", "TrainingConfig", "explainer", "prepare_input", "train", "predict"]
@@ -387,17 +387,20 @@ def predict(
     # Score the candidate pairs in slices of the left-hand records so that the blocked pairs of one
     # slice, not of the whole data, are held at once.
     chunks = max(1, -(-total // PAIRS_PER_PREDICT_CHUNK))
-    predictions = linker.inference.predict(
-        threshold_match_probability=0.01,
-        num_chunks_left=chunks if chunks > 1 else None,
-    )
-    available = [r[0] for r in con.execute(f"DESCRIBE {predictions.physical_name}").fetchall()]
-    keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"] + [
-        c for c in available if c.startswith(("gamma_", "mw_"))
-    ]
-    con.execute(
-        f"CREATE OR REPLACE TABLE {PAIRS} AS SELECT {', '.join(keep)} FROM {predictions.physical_name}"
-    )
+    # The pairs come out in any order: every reader of ``pairs`` sorts what it reads.
+    with any_row_order(con):
+        predictions = linker.inference.predict(
+            threshold_match_probability=0.01,
+            num_chunks_left=chunks if chunks > 1 else None,
+        )
+        available = [r[0] for r in con.execute(f"DESCRIBE {predictions.physical_name}").fetchall()]
+        keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"] + [
+            c for c in available if c.startswith(("gamma_", "mw_"))
+        ]
+        con.execute(
+            f"CREATE OR REPLACE TABLE {PAIRS} AS "
+            f"SELECT {', '.join(keep)} FROM {predictions.physical_name}"
+        )
     predictions.drop_table_from_database_and_remove_from_cache()
     return linker, counts
 
