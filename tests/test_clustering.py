@@ -180,6 +180,31 @@ def test_a_chain_too_large_to_check_whole_is_still_split_at_its_conflicts(monkey
     assert int(stats["refused_links"].iloc[0]) == 2  # X3-B3 (twins) and B3-C1 (siblings)
 
 
+def test_a_chain_too_large_to_check_whole_with_no_conflicting_link_is_still_split(monkeypatch):
+    """Twins A and B joined only through a bridge record that conflicts with neither, and no
+    scored link conflicts at all: the component (7 records) is above the all-pairs size (5), so
+    only the size cap can break it into groups small enough to be checked on every pair. Without
+    the cap the twins stayed in one identity."""
+    monkeypatch.setattr(clustering, "MAX_GROUP_FOR_ALL_PAIRS", 5)
+    frames = family_frames()
+    bridge = {"record_id": "X3", "first_name": "María", "last_name": "López",
+              "dob": "04/19/2009", "sex": "F", "event_date": "03/04/2021"}  # fmt: skip
+    frames["hhs"] = pd.concat([frames["hhs"], pd.DataFrame([bridge])], ignore_index=True)
+    con = normalize(frames).con
+    prepare_input(con)
+    own = [(f"{s}:{c}{i}", f"{t}:{c}{j}", 0.99) for c in FAMILY for (s, i), (t, j) in
+           [(("cbp", 1), ("ice", 2)), (("ice", 2), ("hhs", 3))]]  # fmt: skip
+    bridges = [("hhs:X3", "hhs:A3", 0.98), ("hhs:X3", "hhs:B3", 0.97)]
+    con.register("_pairs", pd.DataFrame(own + bridges, columns=["unique_id_l", "unique_id_r",
+                                                                "match_probability"]))  # fmt: skip
+    con.execute("CREATE TABLE pairs AS SELECT * FROM _pairs")
+    cluster(con)
+    clusters = con.table("clusters").df()
+    expected = {group | {"X3"} if "A3" in group else group for group in TRUE_PARTITION}
+    assert _partition(clusters) == expected
+    assert clusters.groupby("identity_id").size().max() <= 5
+
+
 # --- link() end to end, with a model trained on synthetic data -------------------------------
 
 
