@@ -39,6 +39,22 @@ def test_full_names_written_both_ways_and_hyphenated_give_the_same_person():
     assert gurpreet["name_issue"] == "placeholder"
 
 
+def test_full_width_letters_and_ligatures_read_as_plain_letters():
+    """Names typed with an East Asian input method (full-width letters) or carrying letters that
+    accents cannot be stripped from (æ, ß, ﬁ) keep those letters instead of losing them."""
+    cbp = pd.DataFrame(
+        {
+            "record_id": ["1", "2", "3"],
+            "first_name": ["ＭＡＲÍＡ ｊｏｓé", "María José", "ﬁlomena"],
+            "last_name": ["ＬÓＰＥＺ", "López", "Strauß Sæther"],
+            "event_date": ["2021-05-01"] * 3,
+        }
+    )
+    rec = _norm({"cbp": cbp})
+    assert _names(rec.loc["cbp:1"]) == _names(rec.loc["cbp:2"]) == (["MARIA", "JOSE"], ["LOPEZ"])
+    assert _names(rec.loc["cbp:3"]) == (["FILOMENA"], ["STRAUSS", "SAETHER"])
+
+
 def test_particles_stay_with_their_surname_and_run_together_surnames_meet():
     hhs = pd.DataFrame(
         {

@@ -84,6 +84,23 @@ def _sql_list(values: frozenset[str] | set[str]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values)) + "]"
 
 
+#: Full-width Latin letters (as typed with an East Asian input method) and their ASCII forms;
+#: DuckDB has no NFKC, and ``strip_accents`` leaves them, so without this they were dropped.
+_FULL_WIDTH = "".join(chr(c) for c in [*range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)])
+_FULL_WIDTH_ASCII = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+#: Letters that ``strip_accents`` does not decompose, spelt out (upper case: folded after upper()).
+_SPELT_OUT = {"Æ": "AE", "Œ": "OE", "ß": "SS", "ẞ": "SS", "Ø": "O", "Ł": "L", "Đ": "D", "Ð": "D",
+              "Þ": "TH", "ﬁ": "FI", "ﬂ": "FL", "ﬀ": "FF"}  # fmt: skip
+
+
+def _letters_sql(value: str) -> str:
+    """SQL: ``value`` upper-cased, full-width letters and ligatures written as plain letters."""
+    sql = f"upper(translate({value}, '{_FULL_WIDTH}', '{_FULL_WIDTH_ASCII}'))"
+    for letter, plain in _SPELT_OUT.items():
+        sql = f"replace({sql}, '{letter}', '{plain}')"
+    return sql
+
+
 def _macros(con: duckdb.DuckDBPyConnection) -> None:
     """Define the SQL macros normalisation uses (idempotent)."""
     single_placeholders = {p for p in NAME_PLACEHOLDERS if " " not in p}
@@ -91,7 +108,7 @@ def _macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE MACRO lk_fold(s) AS nullif(trim(regexp_replace(regexp_replace(
-            upper(strip_accents(CAST(s AS VARCHAR))), '[''`´’]', '', 'g'), '[^A-Z]+', ' ', 'g')), '');
+            strip_accents({_letters_sql("CAST(s AS VARCHAR)")}), '[''`´’]', '', 'g'), '[^A-Z]+', ' ', 'g')), '');
         CREATE OR REPLACE MACRO lk_unplace(s) AS CASE
             WHEN s IS NULL OR list_contains({_sql_list(NAME_PLACEHOLDERS)}, s) THEN NULL
             ELSE nullif(array_to_string(list_filter(string_split(s, ' '),
