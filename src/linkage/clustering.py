@@ -106,23 +106,26 @@ def cluster(
     """
     config = config or ClusteringConfig()
     ids = con.execute(f"SELECT unique_id FROM {nodes} ORDER BY unique_id").df()
-    index = pd.Series(np.arange(len(ids)), index=ids["unique_id"].to_numpy())
+    # Records are numbered in unique_id order in SQL, so the links come back as integer arrays.
     edges = con.execute(
-        f"SELECT unique_id_l, unique_id_r, match_probability FROM {pairs} "
-        f"WHERE match_probability >= {float(config.threshold_match_probability)} "
-        "ORDER BY match_probability DESC, unique_id_l, unique_id_r"
-    ).df()
-    left = index.reindex(edges["unique_id_l"].to_numpy()).to_numpy().astype(np.int64)
-    right = index.reindex(edges["unique_id_r"].to_numpy()).to_numpy().astype(np.int64)
-    prob = edges["match_probability"].to_numpy(dtype=float)
+        f"""WITH ids AS (
+                SELECT unique_id, row_number() OVER (ORDER BY unique_id) - 1 AS idx FROM {nodes})
+            SELECT a.idx AS l, b.idx AS r, p.match_probability
+            FROM {pairs} p
+            JOIN ids a ON a.unique_id = p.unique_id_l
+            JOIN ids b ON b.unique_id = p.unique_id_r
+            WHERE p.match_probability >= {float(config.threshold_match_probability)}
+            ORDER BY p.match_probability DESC, p.unique_id_l, p.unique_id_r"""
+    ).fetchnumpy()
+    left = np.asarray(edges["l"], dtype=np.int64)
+    right = np.asarray(edges["r"], dtype=np.int64)
+    prob = np.asarray(edges["match_probability"], dtype=float)
     n = len(ids)
     labels = _components(n, left, right)
     refused = 0
-    if config.prevent_conflicts and len(edges):
+    if config.prevent_conflicts and len(prob):
         labels, refused = _cluster_without_conflicts(con, ids, labels, left, right, nodes)
-    logger.info(
-        "clustering: %s links, %s refused as conflicting", f"{len(edges):,}", f"{refused:,}"
-    )
+    logger.info("clustering: %s links, %s refused as conflicting", f"{len(prob):,}", f"{refused:,}")
     # Weakest link: for each record its best link to a member of its identity; min per identity.
     best = _strongest_link(n, left, right, prob, labels[left] == labels[right])
     # Contested: the strongest link above the threshold to a record left in another identity
@@ -157,7 +160,7 @@ def cluster(
         con.unregister("_cluster_frame")
     return pd.DataFrame(
         {
-            "links": [len(edges)],
+            "links": [len(prob)],
             "refused_links": [refused],
             "identities": [int(len(np.unique(labels)))],
             "records": [n],
