@@ -101,8 +101,8 @@ def cluster(
     identity_id, link_probability, contested_link`` where ``link_probability`` is the weakest link
     inside the identity (the lowest, over its records, of each record's best link to another
     member), NULL for a record alone, and ``contested_link`` the record's strongest link at or
-    above the threshold to a record that ended in another identity (refused as conflicting), NULL
-    when there is none.
+    above the threshold to a record that ended in another identity (refused as conflicting, or as
+    over the size cap :data:`MAX_GROUP_FOR_ALL_PAIRS`), NULL when there is none.
     """
     config = config or ClusteringConfig()
     ids = con.execute(f"SELECT unique_id FROM {nodes} ORDER BY unique_id").df()
@@ -125,7 +125,11 @@ def cluster(
     refused = 0
     if config.prevent_conflicts and len(prob):
         labels, refused = _cluster_without_conflicts(con, ids, labels, left, right, nodes)
-    logger.info("clustering: %s links, %s refused as conflicting", f"{len(prob):,}", f"{refused:,}")
+    logger.info(
+        "clustering: %s links, %s refused (conflicting, or over the identity size cap)",
+        f"{len(prob):,}",
+        f"{refused:,}",
+    )
     # Weakest link: for each record its best link to a member of its identity; min per identity.
     best = _strongest_link(n, left, right, prob, labels[left] == labels[right])
     # Contested: the strongest link above the threshold to a record left in another identity
