@@ -207,7 +207,7 @@ def _cluster_without_conflicts(
     Round 0 checks every pair inside each component (the scored links only, inside a component
     larger than :data:`MAX_GROUP_FOR_ALL_PAIRS`). The components that hold a conflict, and those
     too large, are re-clustered Kruskal-style (strongest link first, a link refused when it would
-        join a conflicting pair or make a group larger than :data:`MAX_GROUP_FOR_ALL_PAIRS`). Each
+    join a conflicting pair or make a group larger than :data:`MAX_GROUP_FOR_ALL_PAIRS`). Each
     later round checks every pair not checked yet inside each group the round before left, and
     re-clusters, the same way, each group that holds a conflict, on the links inside it; rounds
     end when one finds no conflict. Each identity is then free of conflicts, and every refusal

@@ -262,7 +262,6 @@ _SWAPPED = (
 
 def _all_in_other(column: str, phonetic: str) -> str:
     """Every token of ``column`` on each side is somewhere in the other side's names."""
-    l_, r_ = "l", "r"
 
     def found(side: str, other: str) -> str:
         return (
@@ -270,7 +269,9 @@ def _all_in_other(column: str, phonetic: str) -> str:
             f"OR {_has_all(_side('phonetic', other), _side(phonetic, side))})"
         )
 
-    return f"len({column}_l) > 0 AND len({column}_r) > 0 AND {found(l_, r_)} AND {found(r_, l_)}"
+    return (
+        f"len({column}_l) > 0 AND len({column}_r) > 0 AND {found('l', 'r')} AND {found('r', 'l')}"
+    )
 
 
 #: The same names written in other fields: given and family swapped, a surname pushed into the
