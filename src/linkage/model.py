@@ -381,8 +381,14 @@ def predict(
     settings["retain_intermediate_calculation_columns"] = True  # keeps mw_* per comparison
     settings["retain_matching_columns"] = False
     # The model's rules, not the ones it was trained with: what was counted is what is scored.
+    # Costliest first: Splink drops from each rule's pairs those of the rules before it, so the
+    # rules that join most rows test fewest exclusions (the same pairs in any order; at 250,000
+    # children each blocking pass took 8.1-8.3 s instead of 9.0-10.0 s).
+    comparisons = counts["comparisons"].tolist()
+    costliest_first = sorted(range(len(comparisons)), key=lambda i: -comparisons[i])
     settings["blocking_rules_to_generate_predictions"] = [
-        {"blocking_rule": rule.sql(), "sql_dialect": "duckdb"} for rule in model.blocking_rules
+        {"blocking_rule": model.blocking_rules[i].sql(), "sql_dialect": "duckdb"}
+        for i in costliest_first
     ]
     linker = _linker(con, input_table, settings, engine)
     # Score the candidate pairs in slices of the left-hand records so that the blocked pairs of one
