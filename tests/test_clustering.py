@@ -154,12 +154,10 @@ def test_links_below_the_threshold_do_not_join_and_lone_records_have_no_link_pro
     assert clusters.drop(index=["A3", "B3"])["link_probability"].isna().all()
 
 
-def test_a_chain_too_large_to_check_whole_is_still_split_at_its_conflicts(monkeypatch):
-    """Twins A and B joined only through a record that conflicts with neither ("María López",
-    no A-number): no scored link conflicts, yet they must not end in one identity. The component
-    (10 records) is above the all-pairs size here, so round 0 sees only scored links; the group
-    left after the brother is split off (7 records) is checked whole, which finds the twins."""
-    monkeypatch.setattr(clustering, "MAX_GROUP_FOR_ALL_PAIRS", 7)
+def _bridged_family(extra_links: list[tuple[str, str, float]]):
+    """The family plus an HHS record "María López" (no A-number) that conflicts with neither twin,
+    scored: each child's own records at 0.99, the bridge to twin A at 0.98 and to twin B at 0.97,
+    then ``extra_links``. Returns the connection holding ``model_input`` and ``pairs``."""
     frames = family_frames()
     bridge = {"record_id": "X3", "first_name": "María", "last_name": "López",
               "dob": "04/19/2009", "sex": "F", "event_date": "03/04/2021"}  # fmt: skip
@@ -168,10 +166,20 @@ def test_a_chain_too_large_to_check_whole_is_still_split_at_its_conflicts(monkey
     prepare_input(con)
     own = [(f"{s}:{c}{i}", f"{t}:{c}{j}", 0.99) for c in FAMILY for (s, i), (t, j) in
            [(("cbp", 1), ("ice", 2)), (("ice", 2), ("hhs", 3))]]  # fmt: skip
-    wrong = [("hhs:X3", "hhs:A3", 0.98), ("hhs:X3", "hhs:B3", 0.97), ("hhs:B3", "cbp:C1", 0.55)]
-    con.register("_pairs", pd.DataFrame(own + wrong, columns=["unique_id_l", "unique_id_r",
-                                                              "match_probability"]))  # fmt: skip
+    bridges = [("hhs:X3", "hhs:A3", 0.98), ("hhs:X3", "hhs:B3", 0.97)]
+    con.register("_pairs", pd.DataFrame(own + bridges + extra_links,
+                                        columns=["unique_id_l", "unique_id_r", "match_probability"]))  # fmt: skip
     con.execute("CREATE TABLE pairs AS SELECT * FROM _pairs")
+    return con
+
+
+def test_a_chain_too_large_to_check_whole_is_still_split_at_its_conflicts(monkeypatch):
+    """Twins A and B joined only through a record that conflicts with neither ("María López",
+    no A-number): no scored link conflicts, yet they must not end in one identity. The component
+    (10 records) is above the all-pairs size here, so round 0 sees only scored links; the group
+    left after the brother is split off (7 records) is checked whole, which finds the twins."""
+    monkeypatch.setattr(clustering, "MAX_GROUP_FOR_ALL_PAIRS", 7)
+    con = _bridged_family([("hhs:B3", "cbp:C1", 0.55)])
     stats = cluster(con)
     clusters = con.table("clusters").df()
     assert len(clusters) == 13
@@ -186,18 +194,7 @@ def test_a_chain_too_large_to_check_whole_with_no_conflicting_link_is_still_spli
     only the size cap can break it into groups small enough to be checked on every pair. Without
     the cap the twins stayed in one identity."""
     monkeypatch.setattr(clustering, "MAX_GROUP_FOR_ALL_PAIRS", 5)
-    frames = family_frames()
-    bridge = {"record_id": "X3", "first_name": "María", "last_name": "López",
-              "dob": "04/19/2009", "sex": "F", "event_date": "03/04/2021"}  # fmt: skip
-    frames["hhs"] = pd.concat([frames["hhs"], pd.DataFrame([bridge])], ignore_index=True)
-    con = normalize(frames).con
-    prepare_input(con)
-    own = [(f"{s}:{c}{i}", f"{t}:{c}{j}", 0.99) for c in FAMILY for (s, i), (t, j) in
-           [(("cbp", 1), ("ice", 2)), (("ice", 2), ("hhs", 3))]]  # fmt: skip
-    bridges = [("hhs:X3", "hhs:A3", 0.98), ("hhs:X3", "hhs:B3", 0.97)]
-    con.register("_pairs", pd.DataFrame(own + bridges, columns=["unique_id_l", "unique_id_r",
-                                                                "match_probability"]))  # fmt: skip
-    con.execute("CREATE TABLE pairs AS SELECT * FROM _pairs")
+    con = _bridged_family([])
     cluster(con)
     clusters = con.table("clusters").df()
     expected = {group | {"X3"} if "A3" in group else group for group in TRUE_PARTITION}
