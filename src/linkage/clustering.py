@@ -133,7 +133,7 @@ def cluster(
     # Weakest link: for each record its best link to a member of its identity; min per identity.
     best = _strongest_link(n, left, right, prob, labels[left] == labels[right])
     # Contested: the strongest link above the threshold to a record left in another identity
-    # (refused as conflicting), which a reviewer should see.
+    # (refused as conflicting or over the size cap), which a reviewer should see.
     contested = _strongest_link(n, left, right, prob, labels[left] != labels[right])
     out = pd.DataFrame(
         {
@@ -294,8 +294,9 @@ def _conflicts_inside(
     edge_key: np.ndarray,
     active: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Conflicting pairs (row indexes, an ``(n, 2)`` array) inside the groups, among the pairs not checked before, and
-    the number of pairs checked; only records where ``active`` is true (default: all) count."""
+    """Conflicting pairs (row indexes, an ``(n, 2)`` array) inside the groups, among the pairs
+    not checked before, and the number of pairs checked; only records where ``active`` is true
+    (default: all) count."""
     sizes = np.bincount(groups, minlength=len(groups))
     keep = (sizes[groups] > 1) & (sizes[groups] <= MAX_GROUP_FOR_ALL_PAIRS)
     if active is not None:
@@ -355,22 +356,22 @@ def _resolve_conflicts(
     right: np.ndarray,
     conflicts: tuple[np.ndarray, np.ndarray],
     *,
-    groups: np.ndarray | None = None,
-    redo: set[int] | None = None,
+    groups: np.ndarray,
+    redo: set[int],
 ) -> tuple[np.ndarray, dict[int, int]]:
-    """Redo, Kruskal-style with cannot-link checks, the components that hold a conflict.
+    """Redo, Kruskal-style with cannot-link checks and the size cap, the components in ``redo``.
 
     ``labels`` are the connected components (or, in later rounds, the groups of the round before;
     only links inside one label are followed), ``conflicts`` the conflicting pairs of records (two
-    arrays of row indexes). Only the components in ``redo`` (default: every one holding a conflict) are redone; the others keep their label in ``groups`` (default:
-    ``labels``). Returns each record's group (the smallest index in it) and the links refused per
-    redone component.
+    arrays of row indexes). The components not in ``redo`` keep their label in ``groups``.
+    Returns each record's group (the smallest index in it) and the links refused per redone
+    component.
     """
     conflict_a, conflict_b = conflicts
-    suspect = redo if redo is not None else set(np.unique(labels[conflict_a]).tolist())
-    labels_out = (groups if groups is not None else labels).copy()
-    members = np.flatnonzero(np.isin(labels, list(suspect)))
-    mask = np.isin(labels[left], list(suspect)) & (labels[left] == labels[right])
+    suspect = np.fromiter(redo, dtype=np.int64, count=len(redo))
+    labels_out = groups.copy()
+    members = np.flatnonzero(np.isin(labels, suspect))
+    mask = np.isin(labels[left], suspect) & (labels[left] == labels[right])
     parent = {int(i): int(i) for i in members}
     group: dict[int, list[int]] = {int(i): [int(i)] for i in members}
 
@@ -383,12 +384,12 @@ def _resolve_conflicts(
     # Cannot-link sets between groups, kept by root: ``against[r]`` holds the roots of the groups
     # that hold a record conflicting with a record of group ``r``.
     against: dict[int, set[int]] = {}
-    inside = np.isin(labels[conflict_a], list(suspect)) & (labels[conflict_a] == labels[conflict_b])
+    inside = np.isin(labels[conflict_a], suspect) & (labels[conflict_a] == labels[conflict_b])
     for a, b in zip(conflict_a[inside].tolist(), conflict_b[inside].tolist(), strict=True):
         against.setdefault(a, set()).add(b)
         against.setdefault(b, set()).add(a)
 
-    refused: dict[int, int] = dict.fromkeys(suspect, 0)
+    refused: dict[int, int] = dict.fromkeys(redo, 0)
     for a, b in zip(left[mask].tolist(), right[mask].tolist(), strict=True):  # strongest first
         ra, rb = find(a), find(b)
         if ra == rb:
