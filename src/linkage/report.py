@@ -430,8 +430,9 @@ without one stay alone. <i>difference</i> = exact join &minus; linked.</p>
 
 <h2>Identities needing review</h2>
 <p class="muted">{len(review):,} identities are held together by a link whose match
-probability is below {report.review_threshold:g}; {listed} (all are flagged in identities.csv,
-column <i>needs_review</i>).</p>
+probability is below {report.review_threshold:g}, or have a strong link to another identity that
+clustering refused (<i>contested_link</i>: the records conflict, or the identity would have grown
+past the size cap); {listed} (all are flagged in identities.csv, column <i>needs_review</i>).</p>
 {_table(review[review_cols].head(REVIEW_ROWS), numeric=("weakest_link", "contested_link", *counts_cols))}
 
 <h2>By age band at apprehension</h2>
