@@ -23,7 +23,7 @@ from linkage.errors import (
     SourceError,
 )
 
-__version__ = "0.1.0"
+from linkage._version import __version__  # noqa: E402
 
 from linkage.evaluation import Evaluation, StatusScores, evaluate  # noqa: E402
 from linkage.handoff import HandoffReport, handoff_report, identity_statuses  # noqa: E402

@@ -278,7 +278,7 @@ def _subparser(
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``linkage`` argument parser (all commands and options)."""
-    from linkage import __version__
+    from linkage._version import __version__
 
     parser = argparse.ArgumentParser(
         prog="linkage",

@@ -488,7 +488,7 @@ class HandoffReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The figures a pipeline needs, as plain JSON-able values (written to summary.json)."""
-        from linkage import __version__
+        from linkage._version import __version__
 
         return {
             "version": __version__,

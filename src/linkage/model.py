@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 from splink import Linker, SettingsCreator, block_on
 
-from linkage import __version__
+from linkage._version import __version__
 from linkage.blocking import (
     DEFAULT_BLOCKING_RULES,
     DEFAULT_MAX_COMPARISONS,
