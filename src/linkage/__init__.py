@@ -10,6 +10,7 @@ The stages, each callable alone::
 makes four-agency data with truth.
 """
 
+from linkage._version import __version__
 from linkage.errors import (
     BlockingError,
     EvaluationError,
@@ -22,17 +23,14 @@ from linkage.errors import (
     SchemaError,
     SourceError,
 )
-
-from linkage._version import __version__  # noqa: E402
-
-from linkage.evaluation import Evaluation, StatusScores, evaluate  # noqa: E402
-from linkage.handoff import HandoffReport, handoff_report, identity_statuses  # noqa: E402
-from linkage.linking import LinkageResult, link  # noqa: E402
-from linkage.model import Model, TrainingConfig  # noqa: E402
-from linkage.normalization import Records, normalize, profile  # noqa: E402
-from linkage.pipeline import run  # noqa: E402
-from linkage.report import write_report  # noqa: E402
-from linkage.sources import Sources, read_sources  # noqa: E402
+from linkage.evaluation import Evaluation, StatusScores, evaluate
+from linkage.handoff import HandoffReport, handoff_report, identity_statuses
+from linkage.linking import LinkageResult, link
+from linkage.model import Model, TrainingConfig
+from linkage.normalization import Records, normalize, profile
+from linkage.pipeline import run
+from linkage.report import write_report
+from linkage.sources import Sources, read_sources
 
 __all__ = [
     "BlockingError",
