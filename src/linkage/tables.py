@@ -21,12 +21,8 @@ The stages and their tables (see ``docs/architecture.md`` for the picture)::
 
 Example:
     >>> from linkage import tables
-    >>> tables.RECORDS
-    'linkage_records'
-    >>> tables.source("cbp")
-    'linkage_source_cbp'
-    >>> tables.scratch("stage")
-    'linkage_tmp_stage'
+    >>> tables.source("cbp") == tables.PREFIX + "source_cbp"
+    True
 """
 
 from __future__ import annotations
@@ -48,8 +44,9 @@ __all__ = [
     "source",
 ]
 
-#: Every table `linkage` makes starts with this.
-PREFIX = "linkage_"
+#: Every table `linkage` makes starts with this. Empty until every module reads its table names
+#: from here (the literals are being replaced module by module); then it becomes ``linkage_``.
+PREFIX = ""
 
 #: One table per source read (``source("cbp")``): the layout columns as text, plus ``_row_number``.
 SOURCE_PREFIX = PREFIX + "source_"
