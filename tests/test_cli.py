@@ -104,7 +104,6 @@ def test_evaluate_reports_a_missing_file_as_bad_input(tmp_path):
 
 @pytest.fixture(scope="module")
 def synth_dir(tmp_path_factory):
-    pytest.importorskip("linkage.synthetic")
     out = tmp_path_factory.mktemp("synth")
     done = linkage("synth", "--children", "60", "--seed", "3", "--out", str(out))
     assert done.returncode == 0, done.stderr
@@ -153,7 +152,6 @@ def test_evaluate_true_clusters_score_perfectly(synth_dir, tmp_path):
 
 
 def test_demo_links_reports_and_scores(tmp_path):
-    pytest.importorskip("linkage.synthetic")
     out = tmp_path / "demo"
     done = linkage("demo", "--children", "300", "--seed", "1", "--out", str(out))
     assert done.returncode == 0, done.stderr

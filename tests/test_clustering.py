@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkage import clustering, link, normalize
-from linkage.clustering import ClusteringConfig, cluster
+from linkage import link, normalize
+from linkage.clustering import cluster
 from linkage.handoff import identity_statuses
 from linkage.model import Model, TrainingConfig, prepare_input, train
 from linkage.synthetic import generate
+from linkage.thresholds import Thresholds
 
 #: One family apprehended together and released to one sponsor: twins (same birth date,
 #: consecutive A-numbers), a brother and a sister a year younger than the twins to the day.
@@ -124,8 +125,7 @@ def test_links_refused_as_conflicting_are_shown_and_put_the_identities_up_for_re
 
 
 def test_without_conflict_prevention_nothing_is_contested_nor_up_for_review(family_con):
-    config = ClusteringConfig(threshold_match_probability=0.985, prevent_conflicts=False)
-    cluster(family_con, config=config)
+    cluster(family_con, thresholds=Thresholds(match_probability=0.985), prevent_conflicts=False)
     clusters = family_con.table("clusters").df()
     assert clusters["contested_link"].isna().all()
     identities = identity_statuses(family_con).df()
@@ -135,7 +135,7 @@ def test_without_conflict_prevention_nothing_is_contested_nor_up_for_review(fami
 
 
 def test_without_conflict_prevention_the_siblings_chain_into_one_identity(family_con):
-    stats = cluster(family_con, config=ClusteringConfig(prevent_conflicts=False))
+    stats = cluster(family_con, prevent_conflicts=False)
     clusters = family_con.table("clusters").df()
     assert clusters["identity_id"].nunique() == 1
     assert int(stats["refused_links"].iloc[0]) == 0
@@ -144,8 +144,7 @@ def test_without_conflict_prevention_the_siblings_chain_into_one_identity(family
 def test_links_below_the_threshold_do_not_join_and_lone_records_have_no_link_probability(
     family_con,
 ):
-    config = ClusteringConfig(threshold_match_probability=0.995, prevent_conflicts=False)
-    cluster(family_con, config=config)
+    cluster(family_con, thresholds=Thresholds(match_probability=0.995), prevent_conflicts=False)
     clusters = family_con.table("clusters").df().set_index("record_id")
     # only the sibling link at 0.999 is above the threshold; the other records stand alone
     assert clusters.loc["A3", "identity_id"] == clusters.loc["B3", "identity_id"]
@@ -173,14 +172,13 @@ def _bridged_family(extra_links: list[tuple[str, str, float]]):
     return con
 
 
-def test_a_chain_too_large_to_check_whole_is_still_split_at_its_conflicts(monkeypatch):
+def test_a_chain_too_large_to_check_whole_is_still_split_at_its_conflicts():
     """Twins A and B joined only through a record that conflicts with neither ("María López",
     no A-number): no scored link conflicts, yet they must not end in one identity. The component
     (10 records) is above the all-pairs size here, so round 0 sees only scored links; the group
     left after the brother is split off (7 records) is checked whole, which finds the twins."""
-    monkeypatch.setattr(clustering, "MAX_GROUP_FOR_ALL_PAIRS", 7)
     con = _bridged_family([("hhs:B3", "cbp:C1", 0.55)])
-    stats = cluster(con)
+    stats = cluster(con, thresholds=Thresholds(max_identity_records=7))
     clusters = con.table("clusters").df()
     assert len(clusters) == 13
     expected = {group | {"X3"} if "A3" in group else group for group in TRUE_PARTITION}
@@ -188,14 +186,13 @@ def test_a_chain_too_large_to_check_whole_is_still_split_at_its_conflicts(monkey
     assert int(stats["refused_links"].iloc[0]) == 2  # X3-B3 (twins) and B3-C1 (siblings)
 
 
-def test_a_chain_too_large_to_check_whole_with_no_conflicting_link_is_still_split(monkeypatch):
+def test_a_chain_too_large_to_check_whole_with_no_conflicting_link_is_still_split():
     """Twins A and B joined only through a bridge record that conflicts with neither, and no
     scored link conflicts at all: the component (7 records) is above the all-pairs size (5), so
     only the size cap can break it into groups small enough to be checked on every pair. Without
     the cap the twins stayed in one identity."""
-    monkeypatch.setattr(clustering, "MAX_GROUP_FOR_ALL_PAIRS", 5)
     con = _bridged_family([])
-    cluster(con)
+    cluster(con, thresholds=Thresholds(max_identity_records=5))
     clusters = con.table("clusters").df()
     expected = {group | {"X3"} if "A3" in group else group for group in TRUE_PARTITION}
     assert _partition(clusters) == expected
@@ -209,7 +206,7 @@ def test_a_chain_too_large_to_check_whole_with_no_conflicting_link_is_still_spli
 def model() -> Model:
     con = normalize(generate(1000, seed=5).sources).con
     prepare_input(con)
-    return train(con, config=TrainingConfig(u_max_pairs=300_000, seed=0))
+    return train(con, config=TrainingConfig(u_max_pairs=300_000))
 
 
 def test_link_keeps_twins_and_siblings_apart_and_joins_each_childs_records(model):

@@ -1,4 +1,4 @@
-"""Every comparison level is hit by the case it is meant for; CONFLICT_SQL keeps twins apart.
+"""Every comparison level is hit by the case it is meant for; conflict_sql keeps twins apart.
 
 The crafted records go through normalize() and the model input (prepare_input), and Splink itself
 assigns each pair its comparison levels (an untrained Linker with the default comparisons), so the
@@ -14,7 +14,7 @@ import pytest
 from splink import DuckDBAPI, Linker, SettingsCreator
 
 from linkage import normalize
-from linkage.comparisons import COMPARISON_NAMES, CONFLICT_SQL, default_comparisons
+from linkage.comparisons import COMPARISON_NAMES, conflict_sql, default_comparisons
 from linkage.model import prepare_input
 
 #: A child's record; each case changes only the fields its comparison reads.
@@ -69,7 +69,7 @@ LEVEL_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("dob", "same year, 1 January on one side", {"dob": "2009-01-01"}, {"dob": "2009-04-19"}),
     ("dob", "same year, one part off", {"dob": "2009-04-19"}, {"dob": "2009-04-22"}),
     ("dob", "year off by 1-2 (age determination)", {"dob": "2009-04-19"}, {"dob": "2010-04-19"}),
-    ("dob", "within a year", {"dob": "2009-04-19"}, {"dob": "2010-03-01"}),
+    ("dob", "within 366 days", {"dob": "2009-04-19"}, {"dob": "2010-03-01"}),
     ("dob", ELSE, {"dob": "2009-04-19"}, {"dob": "2012-08-01"}),
     # A-number
     ("a_number", "A-number missing", {"a_number": None}, {}),
@@ -102,10 +102,10 @@ LEVEL_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
      {"source": "eoir", "zip": "33101", "address": "12 Main St"}),
     # the order of events along the journey
     ("timeline", "event date missing", {"event_date": "not a date"}, {}),
-    ("timeline", "within a week", {"event_date": "2021-03-01"}, {"source": "ice", "event_date": "2021-03-05"}),
-    ("timeline", "in journey order, within 4 months",
+    ("timeline", "within 7 days", {"event_date": "2021-03-01"}, {"source": "ice", "event_date": "2021-03-05"}),
+    ("timeline", "in journey order, within 120 days",
      {"event_date": "2021-03-01"}, {"source": "hhs", "event_date": "2021-05-01"}),
-    ("timeline", "in journey order, within 3 years",
+    ("timeline", "in journey order, within 1100 days",
      {"event_date": "2021-03-01"}, {"source": "eoir", "event_date": "2022-06-01"}),
     ("timeline", ELSE, {"event_date": "2021-06-01"}, {"source": "hhs", "event_date": "2021-03-01"}),
     ("timeline", ELSE, {"event_date": "2021-03-01"}, {"source": "eoir", "event_date": "2025-03-01"}),
@@ -290,7 +290,7 @@ def test_conflict_sql_tells_different_children_apart(model_input, index, differe
     con, table, records = model_input
     left, right = _uid(records, f"C{index:02d}l"), _uid(records, f"C{index:02d}r")
     query = (
-        f"SELECT coalesce({CONFLICT_SQL}, FALSE) FROM {table} l, {table} r "
+        f"SELECT coalesce({conflict_sql()}, FALSE) FROM {table} l, {table} r "
         "WHERE l.unique_id = ? AND r.unique_id = ?"
     )
     found = [con.execute(query, pair).fetchall()[0][0] for pair in ([left, right], [right, left])]

@@ -31,6 +31,7 @@ from linkage.normalization import Records, normalize, profile
 from linkage.pipeline import run
 from linkage.report import write_report
 from linkage.sources import Sources, read_sources
+from linkage.thresholds import Thresholds
 
 __all__ = [
     "BlockingError",
@@ -50,6 +51,7 @@ __all__ = [
     "SourceError",
     "Sources",
     "StatusScores",
+    "Thresholds",
     "TrainingConfig",
     "__version__",
     "evaluate",

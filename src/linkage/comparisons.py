@@ -17,13 +17,18 @@ from typing import Any
 import splink.comparison_level_library as cll
 from splink.comparison_library import CustomComparison
 
+from linkage.thresholds import Thresholds
+
 __all__ = [
-    "CONFLICT_PREFILTER_SQL",
-    "CONFLICT_SQL",
     "MODEL_INPUT_SQL",
     "COMPARISON_NAMES",
+    "conflict_prefilter_sql",
+    "conflict_sql",
     "default_comparisons",
 ]
+
+#: The default thresholds, the one place the comparisons' defaults come from.
+_DEFAULT = Thresholds()
 
 
 def _signature(column: str) -> str:
@@ -123,16 +128,21 @@ def _unexplained(side: str, other: str) -> str:
     return _count_tokens(side, "given_token_keys", f"NOT ({_accounted_for(other)})")
 
 
-#: Two birth dates that the known ways of writing one date wrongly do not connect: not equal, not
-#: day and month swapped, not a 1-January placeholder, not an age determination (same day and
-#: month, year off by up to two; a swap or a placeholder may come with it), not one typed digit off.
-_DOB_UNEXPLAINED = (
-    "l.dob IS NOT NULL AND r.dob IS NOT NULL AND l.dob <> r.dob "
-    "AND NOT (abs(l.dob_year - r.dob_year) <= 2 AND l.dob_month = r.dob_day AND l.dob_day = r.dob_month) "
-    "AND NOT (abs(l.dob_year - r.dob_year) <= 2 AND (l.dob_is_placeholder OR r.dob_is_placeholder)) "
-    "AND NOT (l.dob_month = r.dob_month AND l.dob_day = r.dob_day AND abs(l.dob_year - r.dob_year) <= 2) "
-    "AND damerau_levenshtein(strftime(l.dob, '%Y%m%d'), strftime(r.dob, '%Y%m%d')) > 1"
-)
+def _dob_unexplained(years: int) -> str:
+    """Two birth dates that the known ways of writing one date wrongly do not connect: not equal,
+    not day and month swapped, not a 1-January placeholder, not an age determination (same day and
+    month, year off by up to ``years``; a swap or a placeholder may come with it), not one typed
+    digit off."""
+    near = f"abs(l.dob_year - r.dob_year) <= {int(years)}"
+    return (
+        "l.dob IS NOT NULL AND r.dob IS NOT NULL AND l.dob <> r.dob "
+        f"AND NOT ({near} AND l.dob_month = r.dob_day AND l.dob_day = r.dob_month) "
+        f"AND NOT ({near} AND (l.dob_is_placeholder OR r.dob_is_placeholder)) "
+        f"AND NOT (l.dob_month = r.dob_month AND l.dob_day = r.dob_day AND {near}) "
+        "AND damerau_levenshtein(strftime(l.dob, '%Y%m%d'), strftime(r.dob, '%Y%m%d')) > 1"
+    )
+
+
 _A_NUMBERS_DIFFER = "l.a_number IS NOT NULL AND r.a_number IS NOT NULL AND l.a_number <> r.a_number"
 
 
@@ -159,32 +169,48 @@ def _unexplained_surnames(side: str, other: str) -> str:
     return _count_tokens(side, "surname_token_keys", condition)
 
 
-#: Two records are different children, whatever their scores say, when:
-#: (1) each carries a given name the other does not account for (not equal, not the same sound,
-#: not one typed letter off, not among its surnames) and they do not share an A-number - twins and
-#: siblings such as "María Angélica" and "María Elena" with the same surnames, birth date and
-#: sponsor;
-#: (2) their A-numbers differ and so do their birth dates, beyond the known errors;
-#: (3) they do not share an A-number and their CBP/ICE/HHS events are more than six months apart,
-#: or a court record predates the apprehension (two journeys);
-#: (4) they do not share an A-number and no surname of either is found among the other's names
-#: (two children with the same given name and birth date);
-#: (5) their A-numbers differ and each carries a surname the other does not account for
-#: ("Luis González Mazariegos" and "Luis González Rivera", born a month apart).
-#: Reads model-input columns as ``l.`` and ``r.``.
-CONFLICT_SQL = (  # cheap tests first: DuckDB evaluates OR's terms left to right on what is left
-    f"(NOT {_SAME_A_NUMBER} AND l.source_rank <= 3 AND r.source_rank <= 3 "
-    "AND abs(date_diff('day', l.event_date, r.event_date)) > 180) "
-    f"OR (NOT {_SAME_A_NUMBER} AND ((l.source_rank = 4 AND r.source_rank <= 3 "
-    "AND l.event_date < r.event_date - INTERVAL 30 DAY) OR (r.source_rank = 4 AND l.source_rank <= 3 "
-    "AND r.event_date < l.event_date - INTERVAL 30 DAY))) "
-    f"OR ({_A_NUMBERS_DIFFER} AND {_DOB_UNEXPLAINED}) "
-    f"OR (len(l.given_token_keys) > 0 AND len(r.given_token_keys) > 0 AND NOT {_SAME_A_NUMBER} "
-    f"AND {_unexplained('l', 'r')} > 0 AND {_unexplained('r', 'l')} > 0) "
-    f"OR ({_A_NUMBERS_DIFFER} AND {_unexplained_surnames('l', 'r')} > 0 "
-    f"AND {_unexplained_surnames('r', 'l')} > 0) "
-    f"OR (NOT {_SAME_A_NUMBER} AND {_surnames_unrelated()})"
-)
+def _separate_journeys(thresholds: Thresholds) -> str:
+    """CBP/ICE/HHS events too far apart, or a court record dated well before an apprehension."""
+    apart = int(thresholds.separate_journeys_days)
+    before = int(thresholds.court_before_apprehension_days)
+    return (
+        f"(l.source_rank <= 3 AND r.source_rank <= 3 "
+        f"AND abs(date_diff('day', l.event_date, r.event_date)) > {apart}) "
+        f"OR (l.source_rank = 4 AND r.source_rank <= 3 "
+        f"AND l.event_date < r.event_date - INTERVAL {before} DAY) "
+        f"OR (r.source_rank = 4 AND l.source_rank <= 3 "
+        f"AND r.event_date < l.event_date - INTERVAL {before} DAY)"
+    )
+
+
+def conflict_sql(thresholds: Thresholds = _DEFAULT) -> str:
+    """SQL over model-input columns read as ``l.`` and ``r.``: the two records are different
+    children, whatever their scores say, when
+
+    1. each carries a given name the other does not account for (not equal, not the same sound,
+       not one typed letter off, not among its surnames) and they do not share an A-number:
+       twins and siblings such as "María Angélica" and "María Elena" with the same surnames,
+       birth date and sponsor;
+    2. their A-numbers differ and so do their birth dates, beyond the known errors (year off by up
+       to ``thresholds.dob_year_off_years`` in an age determination);
+    3. they do not share an A-number and their CBP/ICE/HHS events are more than
+       ``thresholds.separate_journeys_days`` apart, or a court record predates the apprehension by
+       more than ``thresholds.court_before_apprehension_days`` (two journeys);
+    4. they do not share an A-number and no surname of either is found among the other's names
+       (two children with the same given name and birth date);
+    5. their A-numbers differ and each carries a surname the other does not account for
+       ("Luis González Mazariegos" and "Luis González Rivera", born a month apart).
+    """
+    journeys = _separate_journeys(thresholds)
+    return (  # cheap tests first: DuckDB evaluates OR's terms left to right on what is left
+        f"(NOT {_SAME_A_NUMBER} AND ({journeys})) "
+        f"OR ({_A_NUMBERS_DIFFER} AND {_dob_unexplained(thresholds.dob_year_off_years)}) "
+        f"OR (len(l.given_token_keys) > 0 AND len(r.given_token_keys) > 0 AND NOT {_SAME_A_NUMBER} "
+        f"AND {_unexplained('l', 'r')} > 0 AND {_unexplained('r', 'l')} > 0) "
+        f"OR ({_A_NUMBERS_DIFFER} AND {_unexplained_surnames('l', 'r')} > 0 "
+        f"AND {_unexplained_surnames('r', 'l')} > 0) "
+        f"OR (NOT {_SAME_A_NUMBER} AND {_surnames_unrelated()})"
+    )
 
 
 def _all_found(column: str, phonetic: str, side: str, other: str) -> str:
@@ -194,19 +220,18 @@ def _all_found(column: str, phonetic: str, side: str, other: str) -> str:
     )
 
 
-#: A cheap necessary condition for :data:`CONFLICT_SQL` (no lambdas): pairs failing it cannot
-#: conflict, so clustering tests only the pairs that pass it.
-CONFLICT_PREFILTER_SQL = (
-    f"NOT {_SAME_A_NUMBER} AND ("
-    "(l.source_rank <= 3 AND r.source_rank <= 3 AND abs(date_diff('day', l.event_date, r.event_date)) > 180) "
-    "OR (l.source_rank = 4 AND r.source_rank <= 3 AND l.event_date < r.event_date - INTERVAL 30 DAY) "
-    "OR (r.source_rank = 4 AND l.source_rank <= 3 AND r.event_date < l.event_date - INTERVAL 30 DAY) "
-    f"OR ({_A_NUMBERS_DIFFER} AND l.dob IS DISTINCT FROM r.dob) "
-    f"OR (NOT {_all_found('given_set', 'given_phon_set', 'l', 'r')} "
-    f"AND NOT {_all_found('given_set', 'given_phon_set', 'r', 'l')}) "
-    f"OR (NOT {_all_found('surname_set', 'surname_phon_set', 'l', 'r')} "
-    f"AND NOT {_all_found('surname_set', 'surname_phon_set', 'r', 'l')}))"
-)
+def conflict_prefilter_sql(thresholds: Thresholds = _DEFAULT) -> str:
+    """A cheap necessary condition for :func:`conflict_sql` (no lambdas): pairs failing it cannot
+    conflict, so clustering tests only the pairs that pass it."""
+    return (
+        f"NOT {_SAME_A_NUMBER} AND ("
+        f"{_separate_journeys(thresholds)} "
+        f"OR ({_A_NUMBERS_DIFFER} AND l.dob IS DISTINCT FROM r.dob) "
+        f"OR (NOT {_all_found('given_set', 'given_phon_set', 'l', 'r')} "
+        f"AND NOT {_all_found('given_set', 'given_phon_set', 'r', 'l')}) "
+        f"OR (NOT {_all_found('surname_set', 'surname_phon_set', 'l', 'r')} "
+        f"AND NOT {_all_found('surname_set', 'surname_phon_set', 'r', 'l')}))"
+    )
 
 
 #: The list columns of the comparisons and their signature columns (see :func:`_signature`).
@@ -289,8 +314,11 @@ def _level(sql: str, label: str, **configure: Any) -> cll.CustomLevel:
     return level
 
 
-def surname_comparison(*, term_frequency: bool = True) -> CustomComparison:
+def surname_comparison(
+    *, jaro_winkler_threshold: float = _DEFAULT.name_jaro_winkler, term_frequency: bool = True
+) -> CustomComparison:
     """Surnames compared as sets of tokens: order, hyphens, a dropped or moved maternal surname."""
+    jw = float(jaro_winkler_threshold)
     tf = (
         {"tf_adjustment_column": "surname_key", "tf_adjustment_weight": 1.0}
         if term_frequency
@@ -322,16 +350,19 @@ def surname_comparison(*, term_frequency: bool = True) -> CustomComparison:
                 "one surname shared",
             ),
             _level(
-                "jaro_winkler_similarity(surname_joined_l, surname_joined_r) >= 0.9",
-                "similar spelling (JW >= 0.9)",
+                f"jaro_winkler_similarity(surname_joined_l, surname_joined_r) >= {jw!r}",
+                f"similar spelling (JW >= {jw:g})",
             ),
             cll.ElseLevel(),
         ],
     )
 
 
-def given_name_comparison(*, term_frequency: bool = True) -> CustomComparison:
+def given_name_comparison(
+    *, jaro_winkler_threshold: float = _DEFAULT.name_jaro_winkler, term_frequency: bool = True
+) -> CustomComparison:
     """Given names compared as sets: a dropped second name, a swap with the surnames, sound."""
+    jw = float(jaro_winkler_threshold)
     tf = (
         {"tf_adjustment_column": "given_key", "tf_adjustment_weight": 1.0} if term_frequency else {}
     )
@@ -356,9 +387,10 @@ def given_name_comparison(*, term_frequency: bool = True) -> CustomComparison:
                 _SAME_NAMES_OTHER_FIELDS["given"], "same names in other fields (swapped, moved)"
             ),
             _level(
-                "jaro_winkler_similarity(given_name_1_l, given_name_1_r) >= 0.9 "
-                "AND coalesce(given_name_2_l = given_name_2_r OR jaro_winkler_similarity(given_name_2_l, given_name_2_r) >= 0.9, TRUE)",
-                "similar spelling (JW >= 0.9)",
+                f"jaro_winkler_similarity(given_name_1_l, given_name_1_r) >= {jw!r} "
+                "AND coalesce(given_name_2_l = given_name_2_r "
+                f"OR jaro_winkler_similarity(given_name_2_l, given_name_2_r) >= {jw!r}, TRUE)",
+                f"similar spelling (JW >= {jw:g})",
             ),
             _level(
                 _shares("given_set", "given_phon_set"),
@@ -369,8 +401,13 @@ def given_name_comparison(*, term_frequency: bool = True) -> CustomComparison:
     )
 
 
-def dob_comparison() -> CustomComparison:
+def dob_comparison(
+    *,
+    year_off_years: int = _DEFAULT.dob_year_off_years,
+    within_days: int = _DEFAULT.dob_within_days,
+) -> CustomComparison:
     """Date of birth: exact, 1-January placeholders as weak evidence, swaps, age determinations."""
+    years, days = int(year_off_years), int(within_days)
     same_year = "dob_year_l = dob_year_r"
     return CustomComparison(
         output_column_name="dob",
@@ -392,10 +429,11 @@ def dob_comparison() -> CustomComparison:
                 "same year, one part off",
             ),
             _level(
-                "abs(dob_year_l - dob_year_r) <= 2 AND dob_month_l = dob_month_r AND dob_day_l = dob_day_r",
-                "year off by 1-2 (age determination)",
+                f"abs(dob_year_l - dob_year_r) <= {years} "
+                "AND dob_month_l = dob_month_r AND dob_day_l = dob_day_r",
+                f"year off by 1-{years} (age determination)",
             ),
-            _level("abs(date_diff('day', dob_l, dob_r)) <= 366", "within a year"),
+            _level(f"abs(date_diff('day', dob_l, dob_r)) <= {days}", f"within {days} days"),
             cll.ElseLevel(),
         ],
     )
@@ -414,7 +452,7 @@ _ONE_EDIT_POSSIBLE = (
 )
 
 
-def a_number_comparison() -> CustomComparison:
+def a_number_comparison(*, sequence_gap: int = _DEFAULT.a_number_sequence_gap) -> CustomComparison:
     """A-number: exact; transposed; issued in sequence (siblings); one digit off; different (no veto)."""
     return CustomComparison(
         output_column_name="a_number",
@@ -430,7 +468,8 @@ def a_number_comparison() -> CustomComparison:
                 "two adjacent digits transposed",
             ),
             _level(
-                "abs(TRY_CAST(a_number_l AS BIGINT) - TRY_CAST(a_number_r AS BIGINT)) <= 20",
+                "abs(TRY_CAST(a_number_l AS BIGINT) - TRY_CAST(a_number_r AS BIGINT)) "
+                f"<= {int(sequence_gap)}",
                 "numbers issued in sequence (as to siblings)",
             ),
             _level(
@@ -456,8 +495,11 @@ def _exact(column: str, description: str) -> CustomComparison:
     )
 
 
-def place_comparison() -> CustomComparison:
+def place_comparison(
+    *, jaro_winkler_threshold: float = _DEFAULT.address_jaro_winkler
+) -> CustomComparison:
     """Where the child lives after release: ORR sponsor address against the court's address."""
+    jw = float(jaro_winkler_threshold)
     return CustomComparison(
         output_column_name="place",
         comparison_description="sponsor / court address and ZIP",
@@ -467,7 +509,7 @@ def place_comparison() -> CustomComparison:
             ),
             _level("zip5_l = zip5_r AND address_l = address_r", "same address"),
             _level(
-                "zip5_l = zip5_r AND jaro_winkler_similarity(address_l, address_r) >= 0.9",
+                f"zip5_l = zip5_r AND jaro_winkler_similarity(address_l, address_r) >= {jw!r}",
                 "same ZIP, similar address",
             ),
             _level("zip5_l = zip5_r", "same ZIP"),
@@ -476,11 +518,17 @@ def place_comparison() -> CustomComparison:
     )
 
 
-def timeline_comparison() -> CustomComparison:
+def timeline_comparison(
+    *,
+    within_week_days: int = _DEFAULT.events_within_week_days,
+    near_days: int = _DEFAULT.journey_near_days,
+    far_days: int = _DEFAULT.journey_far_days,
+) -> CustomComparison:
     """The order of events: an HHS referral days after a CBP apprehension is evidence."""
+    week, near, far = int(within_week_days), int(near_days), int(far_days)
     in_order = (
-        "((source_rank_l <= source_rank_r AND event_date_l <= event_date_r + INTERVAL 7 DAY) "
-        "OR (source_rank_r <= source_rank_l AND event_date_r <= event_date_l + INTERVAL 7 DAY))"
+        f"((source_rank_l <= source_rank_r AND event_date_l <= event_date_r + INTERVAL {week} DAY) "
+        f"OR (source_rank_r <= source_rank_l AND event_date_r <= event_date_l + INTERVAL {week} DAY))"
     )
     days = "abs(date_diff('day', event_date_l, event_date_r))"
     return CustomComparison(
@@ -490,9 +538,9 @@ def timeline_comparison() -> CustomComparison:
             _level("event_date_l IS NULL OR event_date_r IS NULL", "event date missing").configure(
                 is_null_level=True
             ),
-            _level(f"{days} <= 7", "within a week"),
-            _level(f"{in_order} AND {days} <= 120", "in journey order, within 4 months"),
-            _level(f"{in_order} AND {days} <= 1100", "in journey order, within 3 years"),
+            _level(f"{days} <= {week}", f"within {week} days"),
+            _level(f"{in_order} AND {days} <= {near}", f"in journey order, within {near} days"),
+            _level(f"{in_order} AND {days} <= {far}", f"in journey order, within {far} days"),
             cll.ElseLevel(),
         ],
     )
@@ -504,15 +552,35 @@ COMPARISON_NAMES: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def default_comparisons(*, term_frequency: bool = True) -> list[CustomComparison]:
-    """The comparisons of the default model, in the order of :data:`COMPARISON_NAMES`."""
+def default_comparisons(
+    thresholds: Thresholds = _DEFAULT, *, term_frequency: bool = True
+) -> list[CustomComparison]:
+    """The comparisons of the default model, in the order of :data:`COMPARISON_NAMES`, with the
+    comparison-level thresholds of ``thresholds``.
+
+    Example:
+        >>> from linkage.thresholds import Thresholds
+        >>> given = default_comparisons(Thresholds(name_jaro_winkler=0.85))[0]
+        >>> [lv["label_for_charts"] for lv in given.get_comparison("duckdb").as_dict()[
+        ...     "comparison_levels"] if "JW" in lv.get("label_for_charts", "")]
+        ['similar spelling (JW >= 0.85)']
+    """
+    t = thresholds
     return [
-        given_name_comparison(term_frequency=term_frequency),
-        surname_comparison(term_frequency=term_frequency),
-        dob_comparison(),
-        a_number_comparison(),
+        given_name_comparison(
+            jaro_winkler_threshold=t.name_jaro_winkler, term_frequency=term_frequency
+        ),
+        surname_comparison(
+            jaro_winkler_threshold=t.name_jaro_winkler, term_frequency=term_frequency
+        ),
+        dob_comparison(year_off_years=t.dob_year_off_years, within_days=t.dob_within_days),
+        a_number_comparison(sequence_gap=t.a_number_sequence_gap),
         _exact("sex", "sex"),
         _exact("country", "country of birth / citizenship"),
-        place_comparison(),
-        timeline_comparison(),
+        place_comparison(jaro_winkler_threshold=t.address_jaro_winkler),
+        timeline_comparison(
+            within_week_days=t.events_within_week_days,
+            near_days=t.journey_near_days,
+            far_days=t.journey_far_days,
+        ),
     ]

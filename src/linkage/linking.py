@@ -2,11 +2,13 @@
 
 One verb over the stages: read (if needed) -> normalise -> model input -> train (or use the given
 model) -> count candidate pairs -> predict -> cluster. The result keeps every table in DuckDB
-(``records``, ``pairs``, ``clusters``, ``rejects``) and hands out pandas frames on request.
+(the records, pairs, clusters and rejects tables named in :mod:`linkage.tables`) and hands out
+pandas frames on request.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -20,11 +22,10 @@ import duckdb
 import pandas as pd
 
 from linkage.blocking import DEFAULT_BLOCKING_RULES, DEFAULT_MAX_COMPARISONS, count_comparisons
-from linkage.clustering import ClusteringConfig, cluster
+from linkage.clustering import cluster
 from linkage.engine import Engine, out_of_resources
-from linkage.errors import LinkageError
+from linkage.errors import LinkageError, ModelError
 from linkage.model import (
-    MODEL_INPUT,
     Model,
     TrainingConfig,
     explainer,
@@ -33,6 +34,8 @@ from linkage.model import (
     train,
 )
 from linkage.normalization import Records, normalize
+from linkage.tables import CLUSTERS, MODEL_INPUT, PAIRS
+from linkage.thresholds import COMPARISON_THRESHOLDS, Thresholds
 
 __all__ = ["LinkageResult", "link"]
 
@@ -43,9 +46,10 @@ logger = logging.getLogger("linkage")
 class LinkageResult:
     """What :func:`link` found. Tables live in DuckDB on ``con``; methods return pandas frames.
 
-    Tables: ``records`` (canonical records), ``pairs`` (scored candidate pairs with match weight
-    and probability), ``clusters`` (one row per record: ``unique_id, source, record_id,
-    identity_id, link_probability``), ``rejects`` (rows that could not be read, with the reason).
+    Tables (named in :mod:`linkage.tables`): the records (canonical records), the pairs (scored
+    candidate pairs with match weight and probability), the clusters (one row per record:
+    ``unique_id, source, record_id, identity_id, link_probability``), the rejects (rows that could
+    not be read, with the reason).
     """
 
     con: duckdb.DuckDBPyConnection
@@ -60,14 +64,15 @@ class LinkageResult:
     def clusters(self) -> pd.DataFrame:
         """One row per input record: ``source, record_id, identity_id, link_probability``."""
         return self.con.execute(
-            "SELECT source, record_id, identity_id, link_probability, unique_id FROM clusters "
-            "ORDER BY identity_id, unique_id"
+            "SELECT source, record_id, identity_id, link_probability, unique_id "
+            f"FROM {CLUSTERS} ORDER BY identity_id, unique_id"
         ).df()
 
     def pairs(self, *, min_match_probability: float = 0.0) -> pd.DataFrame:
         """Scored pairs (``unique_id_l, unique_id_r, match_weight, match_probability, mw_*``)."""
         return self.con.execute(
-            "SELECT * FROM pairs WHERE match_probability >= ? ORDER BY match_probability DESC, unique_id_l, unique_id_r",
+            f"SELECT * FROM {PAIRS} WHERE match_probability >= ? "
+            "ORDER BY match_probability DESC, unique_id_l, unique_id_r",
             [min_match_probability],
         ).df()
 
@@ -86,7 +91,7 @@ class LinkageResult:
     @property
     def n_identities(self) -> int:
         return int(
-            self.con.execute("SELECT count(DISTINCT identity_id) FROM clusters").fetchall()[0][0]
+            self.con.execute(f"SELECT count(DISTINCT identity_id) FROM {CLUSTERS}").fetchall()[0][0]
         )  # type: ignore[index]
 
     def _input_records(self, unique_ids: list[str]) -> list[dict[str, Any]]:
@@ -228,7 +233,7 @@ def link(
     columns: Mapping[str, Mapping[str, str]] | None = None,
     labels: pd.DataFrame | None = None,
     seed: int = 0,
-    threshold_match_probability: float | None = None,
+    thresholds: Thresholds | None = None,
     prevent_conflicts: bool = True,
     max_comparisons: int = DEFAULT_MAX_COMPARISONS,
     training: TrainingConfig | None = None,
@@ -245,63 +250,40 @@ def link(
         columns: per-source column mapping onto the standard layout.
         labels: optional clerical labels (``unique_id_l, unique_id_r, is_match``) used in training.
         seed: seed for training (results are reproducible for a seed).
-        threshold_match_probability: links at or above this join records (default: the model's).
-        prevent_conflicts: keep apart records whose A-numbers differ and given names share nothing.
+        thresholds: the job's :class:`~linkage.thresholds.Thresholds`. When a model is trained
+            they are built into it; with a trained model they replace its decision and conflict
+            thresholds (the comparison thresholds must be the model's: changing those needs
+            training again). Default: the model's, or the defaults when training.
+        prevent_conflicts: keep apart records the conflict rules call different children.
         max_comparisons: stop before predicting if blocking would compare more pairs than this.
-        training: training options (sample size, u pairs); ``seed`` overrides its seed.
+        training: training options (sample size, u pairs, term frequencies).
         engine: the SQL engine (only ``"duckdb"`` today).
         quiet: no progress logging.
 
     Returns:
-        :class:`LinkageResult`.
+        :class:`LinkageResult`; its ``model`` carries the thresholds that were used.
+
+    Raises:
+        ModelError: the model cannot be used (or ``thresholds`` change its comparisons).
+        BlockingError: blocking would compare more than ``max_comparisons`` pairs.
     """
-    level = logger.level
-    splink_logger = logging.getLogger("splink")
-    splink_level = splink_logger.level
-    splink_logger.setLevel(logging.WARNING)  # Splink's own INFO lines are too chatty for users
-    if quiet:
-        logger.setLevel(logging.WARNING)
-    try:
+    with _quiet_logs(quiet):
         timings: dict[str, float] = {}
-        start = time.perf_counter()
-        with _resources("normalising the records"):
+        with _timed(timings, "normalise"), _resources("normalising the records"):
             records = data if isinstance(data, Records) else normalize(data, columns=columns)
-        timings["normalise"] = time.perf_counter() - start
         con = records.con
-        t = time.perf_counter()
-        prepare_input(con)
-        if isinstance(model, (str, Path)):
-            model = Model.load(model)
-        # Count candidate pairs before anything expensive: a rule that would explode stops here.
-        count_comparisons(
-            con,
-            MODEL_INPUT,
-            model.blocking_rules if model else DEFAULT_BLOCKING_RULES,
-            max_comparisons=max_comparisons,
-        )
-        if model is None:
-            config = training or TrainingConfig()
-            config = TrainingConfig(**{**config.__dict__, "seed": seed})
-            model = train(con, config=config, labels=labels, engine=engine)
-        timings["train"] = time.perf_counter() - t
-        t = time.perf_counter()
-        with _resources(f"scoring the candidate pairs of {_records_count(con):,} records"):
-            linker, blocking = predict(model, con, max_comparisons=max_comparisons, engine=engine)
-        timings["predict"] = time.perf_counter() - t
-        t = time.perf_counter()
-        threshold = (
-            threshold_match_probability
-            if threshold_match_probability is not None
-            else model.threshold_match_probability
-        )
-        with _resources("clustering the scored pairs"):
-            stats = cluster(
-                con,
-                config=ClusteringConfig(
-                    threshold_match_probability=threshold, prevent_conflicts=prevent_conflicts
-                ),
+        with _timed(timings, "train"):
+            prepare_input(con)
+            model = _model_for(
+                con, model, thresholds, max_comparisons, training, seed, labels, engine
             )
-        timings["cluster"] = time.perf_counter() - t
+        with (
+            _timed(timings, "predict"),
+            _resources(f"scoring the candidate pairs of {_records_count(con):,} records"),
+        ):
+            linker, blocking = predict(model, con, max_comparisons=max_comparisons, engine=engine)
+        with _timed(timings, "cluster"), _resources("clustering the scored pairs"):
+            stats = cluster(con, thresholds=model.thresholds, prevent_conflicts=prevent_conflicts)
         result = LinkageResult(
             con=con,
             model=model,
@@ -313,6 +295,69 @@ def link(
         )
         logger.info("linked into %s identities", f"{result.n_identities:,}")
         return result
+
+
+def _model_for(
+    con: duckdb.DuckDBPyConnection,
+    model: Model | str | Path | None,
+    thresholds: Thresholds | None,
+    max_comparisons: int,
+    training: TrainingConfig | None,
+    seed: int,
+    labels: pd.DataFrame | None,
+    engine: Engine,
+) -> Model:
+    """The model to score with: the given one (with ``thresholds`` applied) or one trained here,
+    after the candidate pairs were counted (a rule that would explode stops before training)."""
+    if isinstance(model, (str, Path)):
+        model = Model.load(model)
+    count_comparisons(
+        con,
+        MODEL_INPUT,
+        model.blocking_rules if model else DEFAULT_BLOCKING_RULES,
+        max_comparisons=max_comparisons,
+    )
+    if model is None:
+        return train(
+            con, config=training, thresholds=thresholds, seed=seed, labels=labels, engine=engine
+        )
+    if thresholds is None or thresholds == model.thresholds:
+        return model
+    changed = [
+        name
+        for name in COMPARISON_THRESHOLDS
+        if getattr(thresholds, name) != getattr(model.thresholds, name)
+    ]
+    if changed:
+        raise ModelError(
+            f"thresholds {changed} differ from the model's, and they shape its comparisons. Fix: "
+            "keep the model's values for these (dataclasses.replace(model.thresholds, ...)), or "
+            "train a new model with them (link without model=)"
+        )
+    return dataclasses.replace(model, thresholds=thresholds)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    """Add the wall time of the block to ``timings[stage]``."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+@contextmanager
+def _quiet_logs(quiet: bool) -> Iterator[None]:
+    """Splink's INFO lines off (too chatty for users), and `linkage`'s too when ``quiet``."""
+    level = logger.level
+    splink_logger = logging.getLogger("splink")
+    splink_level = splink_logger.level
+    splink_logger.setLevel(logging.WARNING)
+    if quiet:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
     finally:
         logger.setLevel(level)
         splink_logger.setLevel(splink_level)

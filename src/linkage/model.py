@@ -1,7 +1,7 @@
 """The only module that builds a Splink ``Linker``: train, predict, explain, save and load.
 
 A :class:`Model` is the trained Splink settings (a JSON-able dict) plus the few choices `linkage`
-adds (the match threshold, the blocking rules). Training needs no labels: the prior comes from
+adds (its thresholds, the blocking rules). Training needs no labels: the prior comes from
 deterministic rules, the u probabilities from random pairs, the m probabilities from
 expectation-maximisation over three blocking rules, on a sample of at most
 ``sample_records`` records so that training time does not grow with the data. Clerical labels,
@@ -30,58 +30,58 @@ from linkage.blocking import (
 from linkage.comparisons import MODEL_INPUT_SQL, default_comparisons
 from linkage.engine import Engine, any_row_order, database_api, out_of_resources
 from linkage.errors import LinkageError, ModelError
+from linkage.tables import LABELS, MODEL_INPUT, PAIRS, RECORDS, TRAIN_INPUT, scratch
+from linkage.thresholds import Thresholds
 
 __all__ = ["Model", "TrainingConfig", "explainer", "prepare_input", "train", "predict"]
 
 logger = logging.getLogger("linkage")
 
-MODEL_INPUT = "model_input"
-TRAIN_INPUT = "model_train_input"
-PAIRS = "pairs"
 MODEL_FORMAT = "linkage-model/1"
 #: Fewer records than this cannot train a model (EM needs pairs of the same child to learn from).
 MIN_TRAINING_RECORDS = 20
 
 #: Candidate pairs (blocking's upper bound) scored per slice of ``predict``. Each slice redoes the
-#: blocking joins; at 250,000 children (39 M) three slices took 73 s and 2.2 GiB, two 66 s and 2.7.
+#: blocking joins, and holds only its own blocked pairs in memory (see docs/performance.md).
 PAIRS_PER_PREDICT_CHUNK = 15_000_000
 
 
 @dataclass(frozen=True, kw_only=True)
 class TrainingConfig:
-    """How a model is trained.
+    """How a model is trained (the seed is an argument of :func:`train`, ``link`` and ``run``).
 
     Attributes:
-        seed: seed for the random pairs that estimate u probabilities (training is reproducible).
         u_max_pairs: random pairs drawn to estimate u probabilities.
         sample_records: train on at most this many records (sampled by surname sound, so that a
             child's records stay together); prediction always covers every record.
-        threshold_match_probability: pairs at or above this probability are links.
         term_frequency: weigh agreement on common names ("Hernández") less than on rare ones.
     """
 
-    seed: int = 0
     u_max_pairs: int = 2_000_000
     sample_records: int = 120_000
-    threshold_match_probability: float = 0.5
     term_frequency: bool = True
 
 
 @dataclass(eq=False)
 class Model:
-    """A trained linking model: Splink settings plus `linkage`'s threshold and blocking rules."""
+    """A trained linking model: Splink settings plus `linkage`'s thresholds and blocking rules."""
 
     settings: dict[str, Any]
-    threshold_match_probability: float = 0.5
+    thresholds: Thresholds = field(default_factory=Thresholds)
     blocking_rules: tuple[BlockingRule, ...] = DEFAULT_BLOCKING_RULES
     trained_on: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def threshold_match_probability(self) -> float:
+        """Pairs scored at or above this probability are links (``thresholds.match_probability``)."""
+        return self.thresholds.match_probability
 
     def to_dict(self) -> dict[str, Any]:
         """The model as plain JSON-able values."""
         return {
             "format": MODEL_FORMAT,
             "linkage_version": __version__,
-            "threshold_match_probability": self.threshold_match_probability,
+            "thresholds": self.thresholds.to_dict(),
             "blocking_rules": [
                 {
                     "name": r.name,
@@ -143,12 +143,15 @@ class Model:
                 )
                 for r in data["blocking_rules"]
             )
-            threshold = float(data["threshold_match_probability"])
+            thresholds = _thresholds_of(data)
         except (KeyError, TypeError, ValueError) as exc:
-            raise ModelError(f"{origin} has malformed blocking rules or threshold ({exc})") from exc
+            raise ModelError(
+                f"{origin} has malformed blocking rules or thresholds ({exc}). Fix: pass a file "
+                "written by Model.save(), or correct the named entry"
+            ) from exc
         return cls(
             settings=data["splink_settings"],
-            threshold_match_probability=threshold,
+            thresholds=thresholds,
             blocking_rules=rules,
             trained_on=data.get("trained_on", {}),
         )
@@ -185,7 +188,15 @@ class Model:
         )
 
 
-def prepare_input(con: duckdb.DuckDBPyConnection, *, records: str = "records") -> str:
+def _thresholds_of(data: dict[str, Any]) -> Thresholds:
+    """The thresholds of a saved model; a model saved before thresholds were saved carries only
+    its match threshold (the rest are the defaults its comparisons were built with)."""
+    if "thresholds" in data:
+        return Thresholds.from_dict(dict(data["thresholds"]))
+    return Thresholds(match_probability=float(data["threshold_match_probability"]))
+
+
+def prepare_input(con: duckdb.DuckDBPyConnection, *, records: str = RECORDS) -> str:
     """Create the model input table (canonical records plus derived columns) and return its name."""
     con.execute(
         f"CREATE OR REPLACE TABLE {MODEL_INPUT} AS " + MODEL_INPUT_SQL.format(records=records)
@@ -199,11 +210,13 @@ def _linker(con: duckdb.DuckDBPyConnection, table: str, settings: Any, engine: E
     return Linker(sdf, settings, log_level=None)
 
 
-def _settings_creator(config: TrainingConfig, rules: tuple[BlockingRule, ...]) -> SettingsCreator:
+def _settings_creator(
+    config: TrainingConfig, thresholds: Thresholds, rules: tuple[BlockingRule, ...]
+) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",  # one table holding every source: link and dedupe at once
         unique_id_column_name="unique_id",
-        comparisons=default_comparisons(term_frequency=config.term_frequency),
+        comparisons=default_comparisons(thresholds, term_frequency=config.term_frequency),
         blocking_rules_to_generate_predictions=[r.splink() for r in rules],
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
@@ -234,12 +247,13 @@ def _labels_table(con: duckdb.DuckDBPyConnection, labels: pd.DataFrame) -> str:
             "clerical_match_score": frame["is_match"].astype(float),
         }
     )
-    con.register("_labels_frame", table)
+    frame_name = scratch("labels_frame")
+    con.register(frame_name, table)
     try:
-        con.execute("CREATE OR REPLACE TABLE clerical_labels AS SELECT * FROM _labels_frame")
+        con.execute(f"CREATE OR REPLACE TABLE {LABELS} AS SELECT * FROM {frame_name}")
     finally:
-        con.unregister("_labels_frame")
-    return "clerical_labels"
+        con.unregister(frame_name)
+    return LABELS
 
 
 def train(
@@ -247,19 +261,35 @@ def train(
     *,
     input_table: str = MODEL_INPUT,
     config: TrainingConfig | None = None,
+    thresholds: Thresholds | None = None,
+    seed: int = 0,
     labels: pd.DataFrame | None = None,
     blocking_rules: tuple[BlockingRule, ...] = DEFAULT_BLOCKING_RULES,
     engine: Engine = "duckdb",
 ) -> Model:
-    """Train a model without labels (EM), or with clerical labels when given."""
+    """Train a model without labels (EM), or with clerical labels when given.
+
+    Args:
+        con: the connection holding ``input_table`` (see :func:`prepare_input`).
+        input_table: the model input.
+        config: training options (sample size, u pairs, term frequencies).
+        thresholds: the thresholds the model is built with and carries (default:
+            :class:`~linkage.thresholds.Thresholds`'s defaults).
+        seed: seed of the record sample and of the random pairs that estimate u probabilities
+            (training is reproducible for a seed).
+        labels: clerical labels (``unique_id_l, unique_id_r, is_match``) that re-estimate m.
+        blocking_rules: the rules the model predicts with.
+        engine: the SQL engine.
+    """
     config = config or TrainingConfig()
+    thresholds = thresholds or Thresholds()
     total = con.execute(f"SELECT count(*) FROM {input_table}").fetchall()[0][0]  # type: ignore[index]
     table = input_table
     if total > config.sample_records:
         keep = max(1, round(1000 * config.sample_records / total))
         con.execute(
             f"CREATE OR REPLACE TABLE {TRAIN_INPUT} AS SELECT * FROM {input_table} "
-            f"WHERE md5_number(coalesce(surname_phon_1, '') || '{config.seed}') % 1000 < {keep}"
+            f"WHERE md5_number(coalesce(surname_phon_1, '') || '{int(seed)}') % 1000 < {keep}"
         )
         table = TRAIN_INPUT
     n_train = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # type: ignore[index]
@@ -270,9 +300,11 @@ def train(
             f"{MIN_TRAINING_RECORDS:,} are needed). Fix: link more records at once, or pass a model "
             "trained on more data (model='model.json')"
         )
-    linker = _linker(con, table, _settings_creator(config, blocking_rules), engine)
+    creator = _settings_creator(config, thresholds, blocking_rules)
+    linker = _linker(con, table, creator, engine)
+    sample = {"records": int(n_train), "of_records": int(total), "seed": int(seed)}
     try:
-        return _train_linker(linker, con, config, labels, blocking_rules, n_train, total)
+        return _train_linker(linker, con, config, thresholds, labels, blocking_rules, sample)
     except LinkageError:
         raise
     except (
@@ -292,10 +324,10 @@ def _train_linker(
     linker: Linker,
     con: duckdb.DuckDBPyConnection,
     config: TrainingConfig,
+    thresholds: Thresholds,
     labels: pd.DataFrame | None,
     blocking_rules: tuple[BlockingRule, ...],
-    n_train: int,
-    total: int,
+    sample: dict[str, int],
 ) -> Model:
     training = linker.training
     training.estimate_probability_two_random_records_match(
@@ -305,7 +337,7 @@ def _train_linker(
         ],
         recall=0.8,
     )
-    training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed)
+    training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=sample["seed"])
     for rule in (
         block_on("a_number"),
         block_on("given_phon_1", "surname_phon_1", "dob_year"),
@@ -319,14 +351,9 @@ def _train_linker(
     settings = _regularise(linker.misc.save_model_to_json())
     return Model(
         settings=settings,
-        threshold_match_probability=config.threshold_match_probability,
+        thresholds=thresholds,
         blocking_rules=blocking_rules,
-        trained_on={
-            "records": int(n_train),
-            "of_records": int(total),
-            "seed": config.seed,
-            "labels": int(len(labels)) if labels is not None else 0,
-        },
+        trained_on={**sample, "labels": int(len(labels)) if labels is not None else 0},
     )
 
 
@@ -366,10 +393,10 @@ def predict(
     max_comparisons: int = DEFAULT_MAX_COMPARISONS,
     engine: Engine = "duckdb",
 ) -> tuple[Linker, pd.DataFrame]:
-    """Score candidate pairs into the table ``pairs``; return the linker and the blocking counts.
+    """Score candidate pairs into the pairs table; return the linker and the blocking counts.
 
-    ``pairs`` keeps every scored pair at or above a floor of probability 0.01 (so that uncertain
-    links can be reviewed), with ``unique_id_l, unique_id_r, match_weight, match_probability`` and
+    The pairs table (:data:`linkage.tables.PAIRS`) keeps every scored pair at or above
+    ``model.thresholds.keep_pair_probability`` (so that uncertain links can be reviewed), with ``unique_id_l, unique_id_r, match_weight, match_probability`` and
     the match weight (``mw_*``) of each comparison.
     """
     counts = count_comparisons(
@@ -397,7 +424,7 @@ def predict(
     # The pairs come out in any order: every reader of ``pairs`` sorts what it reads.
     with any_row_order(con):
         predictions = linker.inference.predict(
-            threshold_match_probability=0.01,
+            threshold_match_probability=model.thresholds.keep_pair_probability,
             num_chunks_left=chunks if chunks > 1 else None,
         )
         available = [r[0] for r in con.execute(f"DESCRIBE {predictions.physical_name}").fetchall()]
