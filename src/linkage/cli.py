@@ -290,7 +290,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"linkage {__version__}")
     _add_common(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_run(commands)
+    _add_demo(commands)
+    _add_synth(commands)
+    _add_evaluate(commands)
+    return parser
 
+
+def _add_run(commands: Any) -> None:
     run = _subparser(
         commands, "run", _cmd_run, "Link a folder of agency extracts and write the report."
     )
@@ -326,6 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
         "or put those rows in rejects.* with their reason and link the rest (reject)",
     )
 
+
+def _add_demo(commands: Any) -> None:
     demo = _subparser(
         commands,
         "demo",
@@ -347,6 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"folder for the data (DIR/data) and the report (default {DEFAULT_DEMO_OUT})",
     )
 
+
+def _add_synth(commands: Any) -> None:
     synth = _subparser(
         commands, "synth", _cmd_synth, "Write synthetic four-agency extracts and their truth."
     )
@@ -362,6 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="file format of the extracts (default csv)",
     )
 
+
+def _add_evaluate(commands: Any) -> None:
     evaluate = _subparser(
         commands, "evaluate", _cmd_evaluate, "Score a clusters file against known truth."
     )
@@ -383,7 +396,6 @@ def build_parser() -> argparse.ArgumentParser:
         "the statuses (needs a truth folder, which holds the true statuses)",
     )
     evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
-    return parser
 
 
 # --------------------------------------------------------------------------------------------
