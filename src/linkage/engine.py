@@ -35,8 +35,7 @@ def any_row_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     connection's setting.
 
     Keeping the order of rows (DuckDB's default) costs time and memory in large ``CREATE TABLE AS``
-    queries; at 250,000 children predict took 114 s instead of 136 s without it. Only for steps
-    whose readers sort what they read.
+    queries (measured in docs/performance.md). Only for steps whose readers sort what they read.
     """
     before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
     con.execute("SET preserve_insertion_order = false")

@@ -409,8 +409,8 @@ def predict(
     settings["retain_matching_columns"] = False
     # The model's rules, not the ones it was trained with: what was counted is what is scored.
     # Costliest first: Splink drops from each rule's pairs those of the rules before it, so the
-    # rules that join most rows test fewest exclusions (the same pairs in any order; at 250,000
-    # children each blocking pass took 8.1-8.3 s instead of 9.0-10.0 s).
+    # rules that join most rows test fewest exclusions (the same pairs in any order, in less
+    # time: docs/performance.md).
     comparisons = counts["comparisons"].tolist()
     costliest_first = sorted(range(len(comparisons)), key=lambda i: -comparisons[i])
     settings["blocking_rules_to_generate_predictions"] = [
