@@ -23,7 +23,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from linkage.schema import LOST_STATUSES, SOURCE_LABELS, SOURCES, STATUSES
+from linkage.handoff import register_writer
+from linkage.schema import LOST_STATUSES, SOURCE_LABELS, SOURCES, STATUS_MEANINGS, STATUSES
 
 if TYPE_CHECKING:
     from linkage.handoff import HandoffReport
@@ -348,8 +349,6 @@ def _pivot(summary: pd.DataFrame, dimension: str) -> pd.DataFrame:
 
 def render_html(report: HandoffReport) -> str:
     """The whole report as one self-contained HTML page (no external reference of any kind)."""
-    from linkage.handoff import STATUS_MEANINGS
-
     facts = report.to_dict()
     counts = report.status_counts()
     n_identities = len(report.identities)
@@ -451,3 +450,6 @@ past the size cap); {listed} (all are flagged in identities.csv, column <i>needs
         f"<title>linkage handoff report</title><style>{_CSS}</style></head>"
         f"<body>{body}</body></html>\n"
     )
+
+
+register_writer(write_report)
