@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from linkage import tables
 from linkage.errors import SchemaError
 from linkage.handoff import HandoffReport, LinkedData, handoff_report, identity_statuses
 from linkage.schema import CANONICAL_COLUMNS, LOST_STATUSES, STATUSES
@@ -20,18 +21,18 @@ def d(text: str) -> dt.date:
 
 
 def make_con(rows: list[dict], clusters: dict[str, str], probs: dict[str, float] | None = None):
-    """A stand-in for a linkage result: ``records`` with the canonical columns, ``clusters``.
+    """A stand-in for a linkage result: the records table with the canonical columns, clusters.
 
     ``rows`` give some canonical columns per record (``source`` and ``record_id`` at least);
     ``clusters`` maps unique_id -> identity_id; ``probs`` maps identity_id -> link probability.
     """
     con = duckdb.connect()
     cols = ", ".join(f"{c} {t}" for c, t in CANONICAL_COLUMNS.items())
-    con.execute(f"CREATE TABLE records ({cols})")
+    con.execute(f"CREATE TABLE {tables.RECORDS} ({cols})")
     frame = pd.DataFrame(rows)
     frame["unique_id"] = frame["source"] + ":" + frame["record_id"]
     con.register("frame", frame)
-    con.execute("INSERT INTO records BY NAME SELECT * FROM frame")
+    con.execute(f"INSERT INTO {tables.RECORDS} BY NAME SELECT * FROM frame")
     con.unregister("frame")
     probs = probs or {}
     con.register(
@@ -45,9 +46,9 @@ def make_con(rows: list[dict], clusters: dict[str, str], probs: dict[str, float]
         ),
     )
     con.execute(
-        "CREATE TABLE clusters AS SELECT c.unique_id, r.source, r.record_id, "
+        f"CREATE TABLE {tables.CLUSTERS} AS SELECT c.unique_id, r.source, r.record_id, "
         "c.identity_id::VARCHAR AS identity_id, c.link_probability::DOUBLE AS link_probability "
-        "FROM cl AS c JOIN records AS r USING (unique_id)"
+        f"FROM cl AS c JOIN {tables.RECORDS} AS r USING (unique_id)"
     )
     con.unregister("cl")
     return con
@@ -264,7 +265,7 @@ def test_exact_join_loses_the_child_whose_hhs_record_lacks_an_a_number(stand_in)
     assert report.lost_only_by_exact_join == 1
     assert report.lost_only_by_linkage == 0
     assert report.n_lost_exact_join == 4
-    exact = stand_in.con.table("identities_exact_join").df()
+    exact = stand_in.con.table(tables.IDENTITIES_EXACT_JOIN).df()
     assert len(exact) == 7  # six A-numbers + the lone HHS record
     summary = report.to_dict()
     assert summary["exact_join"]["lost_only_by_exact_join"] == 1
@@ -273,7 +274,7 @@ def test_exact_join_loses_the_child_whose_hhs_record_lacks_an_a_number(stand_in)
 
 def test_explain_shows_records_links_and_the_weakest_waterfall(stand_in):
     stand_in.con.execute(
-        "CREATE TABLE pairs AS SELECT * FROM (VALUES "
+        f"CREATE TABLE {tables.PAIRS} AS SELECT * FROM (VALUES "
         "('hhs:d1', 'eoir:d2', 8.0, 0.996), ('eoir:d2', 'eoir:d3', 3.3, 0.91), "
         "('hhs:d1', 'eoir:d3', 2.0, 0.80), ('cbp:a1', 'hhs:d1', -3.0, 0.1)) "
         "AS t(unique_id_l, unique_id_r, match_weight, match_probability)"
@@ -299,19 +300,19 @@ def test_explain_without_pairs_or_explain_pair():
 
 def test_missing_tables_and_columns_are_reported_together():
     con = duckdb.connect()
-    con.execute("CREATE TABLE records AS SELECT 'x' AS unique_id, 'cbp' AS source")
+    con.execute(f"CREATE TABLE {tables.RECORDS} AS SELECT 'x' AS unique_id, 'cbp' AS source")
     with pytest.raises(SchemaError) as info:
         identity_statuses(con)
     text = str(info.value)
-    assert "2 problems" in text and "event_date" in text and "'clusters'" in text
+    assert "2 problems" in text and "event_date" in text and repr(tables.CLUSTERS) in text
 
 
 def test_a_quarter_million_records_in_seconds():
-    """Heavy work stays in DuckDB: 62,500 identities of 4 records each (1M: 4-6 s here)."""
+    """Heavy work stays in DuckDB: 62,500 identities of 4 records each."""
     con = duckdb.connect()
     n = 250_000
     con.execute(
-        f"""CREATE TABLE records AS
+        f"""CREATE TABLE {tables.RECORDS} AS
         SELECT ['cbp', 'ice', 'hhs', 'eoir'][i % 4 + 1] || ':' || i AS unique_id,
                ['cbp', 'ice', 'hhs', 'eoir'][i % 4 + 1] AS source, i::VARCHAR AS record_id,
                CASE WHEN i % 7 = 0 THEN NULL ELSE lpad((i // 4)::VARCHAR, 9, '0') END AS a_number,
@@ -323,8 +324,9 @@ def test_a_quarter_million_records_in_seconds():
         FROM range({n}) AS t(i)"""
     )
     con.execute(
-        "CREATE TABLE clusters AS SELECT unique_id, source, record_id, "
-        "(record_id::BIGINT // 4)::VARCHAR AS identity_id, 0.99 AS link_probability FROM records"
+        f"CREATE TABLE {tables.CLUSTERS} AS SELECT unique_id, source, record_id, "
+        "(record_id::BIGINT // 4)::VARCHAR AS identity_id, 0.99 AS link_probability "
+        f"FROM {tables.RECORDS}"
     )
     start = time.perf_counter()
     report = handoff_report(con)
@@ -350,11 +352,11 @@ def test_true_clusters_give_the_true_statuses(tmp_path):
     truth = data.truth.assign(record_id=data.truth["record_id"].astype(str))
     con.register("truth_frame", truth)
     con.execute(
-        "CREATE OR REPLACE TABLE clusters AS SELECT r.unique_id, r.source, r.record_id, "
-        "t.child_id::VARCHAR AS identity_id, NULL::DOUBLE AS link_probability "
-        "FROM records AS r JOIN truth_frame AS t USING (source, record_id)"
+        f"CREATE OR REPLACE TABLE {tables.CLUSTERS} AS SELECT r.unique_id, r.source, "
+        "r.record_id, t.child_id::VARCHAR AS identity_id, NULL::DOUBLE AS link_probability "
+        f"FROM {tables.RECORDS} AS r JOIN truth_frame AS t USING (source, record_id)"
     )
-    assert con.execute("SELECT count(*) FROM clusters").fetchall()[0][0] == len(truth)
+    assert con.execute(f"SELECT count(*) FROM {tables.CLUSTERS}").fetchall()[0][0] == len(truth)
     report = handoff_report(con)
     got = dict(zip(report.identities["identity_id"], report.identities["status"], strict=True))
     want = dict(zip(data.children["child_id"].astype(str), data.children["status"], strict=True))

@@ -8,7 +8,8 @@ import re
 import pandas as pd
 import pytest
 
-from linkage.handoff import handoff_report
+from linkage import tables
+from linkage.handoff import handoff_report, register_writer
 from linkage.report import REVIEW_ROWS, render_html, write_report
 from linkage.schema import STATUSES
 from test_handoff import IDENTITY, ROWS, StandIn, make_con
@@ -21,7 +22,7 @@ def report():
     probs = {"A": 0.99, "B": 0.999, "C": 0.97, "D": 0.91, "E": 0.5, "F": 0.96}
     con = make_con(ROWS, IDENTITY, probs)
     con.execute(
-        "CREATE TABLE rejects AS SELECT 'cbp' AS source, NULL::VARCHAR AS record_id, "
+        f"CREATE TABLE {tables.REJECTS} AS SELECT 'cbp' AS source, NULL::VARCHAR AS record_id, "
         "7::BIGINT AS row_number, 'unreadable_row' AS reason, 'line 8: 3 fields, expected 6' "
         "AS detail"
     )
@@ -55,6 +56,26 @@ def test_every_file_is_written_and_reads_back(report, tmp_path):
 
     rejects = pd.read_csv(files["rejects.csv"])
     assert rejects.loc[0, "reason"] == "unreadable_row"
+
+
+def test_report_write_writes_what_write_report_writes(report, tmp_path):
+    files = report.write(tmp_path / "method")
+    direct = write_report(report, tmp_path / "function")
+    assert set(files) == set(direct)
+    for name in ("clusters.csv", "identities.csv", "summary.json", "report.html"):
+        assert files[name].read_bytes() == direct[name].read_bytes()
+
+
+def test_report_write_goes_through_the_registered_writer(report, tmp_path):
+    calls = []
+    register_writer(lambda r, out: calls.append((r, out)) or {})
+    try:
+        assert report.write(tmp_path) == {}
+    finally:
+        register_writer(write_report)
+    assert calls == [(report, tmp_path)]
+    assert not list(tmp_path.iterdir())
+    assert "report.html" in report.write(tmp_path)
 
 
 def test_summary_json_holds_the_pipeline_figures(report, tmp_path):

@@ -21,6 +21,9 @@ __all__ = [
     "SOURCE_DATE_FORMAT",
     "STATUSES",
     "LOST_STATUSES",
+    "LOST_MEANING",
+    "NEEDS_REVIEW_MEANING",
+    "STATUS_MEANINGS",
     "Source",
     "Status",
 ]
@@ -114,6 +117,30 @@ STATUSES: tuple[Status, ...] = (
 )
 #: The statuses of children who lose their link after the HHS handoff (the OIG's three ways).
 LOST_STATUSES: tuple[Status, ...] = ("no_nta", "nta_not_filed", "failed_to_appear")
+
+# The words the report, the notebook display and the log lines use for the statuses and flags,
+# written once here (``docs/statuses.md`` says more).
+
+#: What each status means, in a sentence.
+STATUS_MEANINGS: dict[Status, str] = {
+    "not_transferred": "no HHS placement record: never handed to HHS as far as the data shows",
+    "no_nta": "handed to HHS; no Notice to Appear in ICE's records and no court case",
+    "nta_not_filed": "handed to HHS; ICE issued a Notice to Appear but no court case exists",
+    "failed_to_appear": (
+        "handed to HHS; court case exists and a removal order was issued in absentia"
+    ),
+    "in_proceedings": "handed to HHS; court case exists, no in-absentia order",
+}
+#: What the :data:`LOST_STATUSES` have in common, as in "N children lost after the HHS handoff".
+LOST_MEANING = "lost after the HHS handoff"
+#: Why identities are flagged ``needs_review``, completing "N identities are ...": a template for
+#: ``str.format`` with ``threshold`` (the review threshold, a float) and ``contested_link`` (the
+#: column's name, as the caller shows column names).
+NEEDS_REVIEW_MEANING = (
+    "held together by a link whose match probability is below {threshold:g}, or have a strong"
+    " link to another identity that clustering refused ({contested_link}: the records conflict,"
+    " or the identity would have grown past the size cap)"
+)
 
 #: The canonical record produced by ``normalize`` (DuckDB table ``records``), column -> SQL type.
 CANONICAL_COLUMNS: dict[str, str] = {

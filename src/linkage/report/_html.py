@@ -1,0 +1,274 @@
+"""``report.html``: one self-contained page (inline CSS, inline SVG charts, no script).
+
+The page is built from named sections (the headline figures, the statuses, the charts, the
+identities to review, the breakdowns, the rejected rows), each a piece of HTML whose every value
+is escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from linkage.report._charts import (
+    SERIES_COLOURS,
+    escape,
+    grouped_bars,
+    horizontal_bars,
+    stacked_bars,
+)
+from linkage.schema import (
+    LOST_MEANING,
+    LOST_STATUSES,
+    NEEDS_REVIEW_MEANING,
+    SOURCE_LABELS,
+    SOURCES,
+    STATUS_MEANINGS,
+    STATUSES,
+)
+
+if TYPE_CHECKING:
+    from linkage.handoff import HandoffReport
+
+__all__ = ["COUNTRY_ROWS", "REVIEW_ROWS", "STATUS_COLOURS", "render_html"]
+
+#: How many identities needing review the HTML page lists (all are in identities.csv).
+REVIEW_ROWS = 50
+#: How many countries the HTML page's country table shows (by identities, largest first).
+COUNTRY_ROWS = 15
+#: A colour per status (Okabe-Ito, safe for colour-blind readers); lost statuses are warm.
+STATUS_COLOURS: dict[str, str] = dict(
+    zip(STATUSES, ("#999999", "#E69F00", "#D55E00", "#CC79A7", "#0072B2"), strict=True)
+)
+#: The columns of the review table that count records.
+_COUNT_COLUMNS: tuple[str, ...] = ("n_records", *(f"n_{s}" for s in SOURCES))
+#: The columns of the review table.
+_REVIEW_COLUMNS: tuple[str, ...] = (
+    "identity_id", "status", "weakest_link", "contested_link", *_COUNT_COLUMNS, "a_numbers",
+    "multiple_a_numbers", "address_disagrees",
+)  # fmt: skip
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
+margin:2rem auto;max-width:980px;color:#222;line-height:1.45;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2.2rem;
+border-bottom:1px solid #ddd;padding-bottom:.2rem}
+.muted{color:#666;font-size:.9rem}
+.figures{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0}
+.figure{border:1px solid #ddd;border-radius:6px;padding:.6rem 1rem;min-width:150px}
+.figure b{display:block;font-size:1.5rem}
+.headline{background:#fff4e0;border-left:4px solid #E69F00;padding:.6rem 1rem}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
+th,td{border-bottom:1px solid #e5e5e5;padding:.25rem .6rem;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+thead th{border-bottom:2px solid #bbb}
+svg{display:block;margin:.6rem 0;max-width:100%;height:auto}
+svg text{font-family:inherit;font-size:12px;fill:#333}svg text.small{font-size:10px}
+"""
+
+
+def render_html(report: HandoffReport) -> str:
+    """The whole report as one self-contained HTML page (no external reference of any kind)."""
+    body = "".join(
+        (
+            _headline(report),
+            _section("Statuses", _table(_status_table(report), numeric=("identities", "share"))),
+            _section("From apprehension to court", _funnel_chart(report)),
+            _fiscal_year_section(report),
+            _versus_section(report),
+            _review_section(report),
+            _section(
+                "By age band at apprehension",
+                _table(_pivot(report.summary, "age_band"), numeric=(*STATUSES, "total")),
+            ),
+            _section(
+                f"By country (top {COUNTRY_ROWS})",
+                _table(
+                    _pivot(report.summary, "country").head(COUNTRY_ROWS),
+                    numeric=(*STATUSES, "total"),
+                ),
+            ),
+            _rejects_section(report),
+        )
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>linkage handoff report</title><style>{_CSS}</style></head>"
+        f"<body>{body}</body></html>\n"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------------------------
+
+
+def _section(title: str, *parts: str) -> str:
+    """A titled part of the page: the heading, then each part on its own line."""
+    return f"\n<h2>{title}</h2>\n" + "\n".join(parts) + "\n"
+
+
+def _headline(report: HandoffReport) -> str:
+    """The title, what was read, the four headline figures and the one-sentence finding."""
+    facts = report.to_dict()
+    per_source = ", ".join(f"{escape(s)} {n:,}" for s, n in report.records_per_source.items())
+    lost_names = " + ".join(LOST_STATUSES)
+    return f"""
+<h1>Handoff report</h1>
+<p class="muted">linkage {escape(facts["version"])} &middot; {facts["records"]:,} records read
+({per_source}) &middot; {facts["rejects"]:,} rows rejected</p>
+
+<div class="figures">
+<div class="figure"><b>{len(report.identities):,}</b>identities (children)</div>
+<div class="figure"><b>{report.n_lost:,}</b>{LOST_MEANING}</div>
+<div class="figure"><b>{report.n_lost_exact_join:,}</b>lost by an exact A-number join</div>
+<div class="figure"><b>{facts["needs_review"]:,}</b>need review</div>
+</div>
+<p class="headline">A plain A-number join of the same records would count
+<b>{report.lost_only_by_exact_join:,}</b> children as {LOST_MEANING} whom linkage
+finds again (and {report.lost_only_by_linkage:,} the other way round).
+"Lost" means {escape(lost_names)}.</p>
+"""
+
+
+def _status_table(report: HandoffReport) -> pd.DataFrame:
+    """Per status: what it means, how many identities have it and their share."""
+    counts = report.status_counts()
+    n_identities = len(report.identities)
+    return pd.DataFrame(
+        {
+            "status": list(STATUSES),
+            "meaning": [STATUS_MEANINGS[s] for s in STATUSES],
+            "identities": [counts[s] for s in STATUSES],
+            "share": [f"{counts[s] / n_identities:.1%}" if n_identities else "" for s in STATUSES],
+        }
+    )
+
+
+def _funnel_chart(report: HandoffReport) -> str:
+    funnel = report.funnel()
+    return horizontal_bars(
+        "Funnel: identities with a record at each stage",
+        [SOURCE_LABELS.get(s, s) for s in funnel["source"]],
+        [int(v) for v in funnel["identities"]],
+    )
+
+
+def _fiscal_year_section(report: HandoffReport) -> str:
+    by_year = _pivot(report.summary, "fiscal_year")
+    chart = stacked_bars(
+        "Statuses by fiscal year of apprehension",
+        [str(v) for v in by_year["fiscal_year"]],
+        list(STATUSES),
+        [[int(row[s]) for s in STATUSES] for _, row in by_year.iterrows()],
+        [STATUS_COLOURS[s] for s in STATUSES],
+    )
+    note = """\
+<p class="muted">US federal fiscal year (October to September) of the CBP apprehension, or of
+the earliest event when there is no CBP record.</p>"""
+    return _section("Statuses by fiscal year", note, chart)
+
+
+def _versus_section(report: HandoffReport) -> str:
+    versus = report.versus_exact_join
+    chart = grouped_bars(
+        "Linked identities vs exact A-number join, per status",
+        list(versus["status"]),
+        ["linked", "exact A-number join"],
+        [[int(a), int(b)] for a, b in zip(versus["linked"], versus["exact_join"], strict=True)],
+        list(SERIES_COLOURS),
+    )
+    note = """\
+<p class="muted">The exact join puts together records that share a normalised A-number; records
+without one stay alone. <i>difference</i> = exact join &minus; linked.</p>"""
+    table = _table(versus, numeric=("linked", "exact_join", "difference"))
+    return _section("Linkage compared with an exact A-number join", note, chart, table)
+
+
+def _review_section(report: HandoffReport) -> str:
+    """The identities to review, weakest first, capped at :data:`REVIEW_ROWS`."""
+    review = report.needs_review()
+    listed = "weakest first" if len(review) <= REVIEW_ROWS else f"the {REVIEW_ROWS} weakest shown"
+    # the wording is escaped before the column name goes in, set in italics like the others
+    why = escape(NEEDS_REVIEW_MEANING).format(
+        threshold=report.review_threshold, contested_link="<i>contested_link</i>"
+    )
+    note = (
+        f'<p class="muted">{len(review):,} identities are {why}; {listed} (all are flagged in '
+        "identities.csv, column <i>needs_review</i>).</p>"
+    )
+    table = _table(
+        review[list(_REVIEW_COLUMNS)].head(REVIEW_ROWS),
+        numeric=("weakest_link", "contested_link", *_COUNT_COLUMNS),
+    )
+    return _section("Identities needing review", note, table)
+
+
+def _rejects_section(report: HandoffReport) -> str:
+    note = (
+        f'<p class="muted">{len(report.rejects):,} input rows could not be read '
+        "(all in rejects.csv).</p>"
+    )
+    table = _table(report.rejects.head(REVIEW_ROWS), numeric=("row_number",))
+    return _section("Rejected rows", note, table)
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------
+
+
+def _is_list(value: object) -> bool:
+    return hasattr(value, "__len__") and not isinstance(value, (str, bytes, dict))
+
+
+def _cell(value: object) -> str:
+    if _is_list(value):
+        return f"<td>{escape(', '.join(str(v) for v in value))}</td>"  # type: ignore[attr-defined]
+    if pd.isna(value):
+        return "<td></td>"
+    if isinstance(value, bool):
+        return f"<td>{'yes' if value else 'no'}</td>"
+    if isinstance(value, int):
+        return f'<td class="n">{value:,}</td>'
+    if isinstance(value, float):
+        return f'<td class="n">{value:.4f}</td>'
+    if isinstance(value, pd.Timestamp):
+        return f"<td>{value.date().isoformat()}</td>"
+    return f"<td>{escape(value)}</td>"
+
+
+def _table(frame: pd.DataFrame, *, numeric: Sequence[str] = ()) -> str:
+    """An HTML table of ``frame``; every value escaped. An empty frame says "None"."""
+    if frame.empty:
+        return '<p class="muted">None.</p>'
+    head = "".join(
+        f'<th class="n">{escape(c)}</th>' if c in numeric else f"<th>{escape(c)}</th>"
+        for c in frame.columns
+    )
+    rows = []
+    for record in frame.itertuples(index=False):
+        cells = []
+        for value in record:
+            if hasattr(value, "item") and not _is_list(value):
+                value = value.item()  # numpy scalar -> Python
+            cells.append(_cell(value))
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _pivot(summary: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    """One dimension of the long summary as a wide table: value x status (+ total)."""
+    part = summary[summary["dimension"] == dimension]
+    order = list(dict.fromkeys(part["value"]))
+    wide = (
+        part.pivot_table(index="value", columns="status", values="identities", aggfunc="sum")
+        .reindex(index=order, columns=list(STATUSES))
+        .fillna(0)
+        .astype(int)
+    )
+    wide["total"] = wide.sum(axis=1)
+    return wide.reset_index().rename(columns={"value": dimension})
