@@ -11,7 +11,7 @@ import json
 import pandas as pd
 import pytest
 
-from linkage import LinkageError, ModelError, evaluate, link
+from linkage import LinkageError, ModelError, Thresholds, evaluate, handoff_report, link
 from linkage import model as model_module
 from linkage.blocking import BlockingRule
 from linkage.comparisons import COMPARISON_NAMES
@@ -249,3 +249,78 @@ def test_the_models_blocking_rules_are_the_ones_scored(data, result):
     ).all()
     assert narrowed.blocking["rule"].tolist() == ["same A-number"]
     assert len(pairs) < len(result.pairs())
+
+
+# --- thresholds -------------------------------------------------------------------------------
+
+
+def test_the_thresholds_are_saved_with_the_model_and_read_back(result, tmp_path):
+    saved = json.loads(result.save_model(tmp_path / "m.json").read_text(encoding="utf-8"))
+    assert saved["thresholds"] == Thresholds().to_dict()
+    assert Model.load(tmp_path / "m.json").thresholds == Thresholds()
+    # the comparisons' SQL carries the comparison thresholds the model was built with
+    levels = [
+        lv["sql_condition"]
+        for c in saved["splink_settings"]["comparisons"]
+        if c["output_column_name"] == "given_name"
+        for lv in c["comparison_levels"]
+    ]
+    assert any(
+        "jaro_winkler_similarity(given_name_1_l, given_name_1_r) >= 0.9" in s for s in levels
+    )
+
+
+def test_a_model_saved_before_thresholds_were_saved_keeps_its_match_threshold(result, tmp_path):
+    old = result.model.to_dict()
+    del old["thresholds"]
+    old["threshold_match_probability"] = 0.7
+    model = Model.from_dict(old)
+    assert model.thresholds == Thresholds(match_probability=0.7)
+    assert model.threshold_match_probability == 0.7
+
+
+def test_unknown_or_out_of_range_thresholds_are_refused(result):
+    bad = result.model.to_dict()
+    bad["thresholds"] = {**bad["thresholds"], "match_probabilty": 0.6}
+    with pytest.raises(ModelError, match="match_probabilty"):
+        Model.from_dict(bad)
+    with pytest.raises(ValueError, match="match_probability must be within"):
+        Thresholds(match_probability=1.5)
+    with pytest.raises(ValueError, match="max_identity_records"):
+        Thresholds(max_identity_records=1)
+
+
+def test_decision_thresholds_apply_to_a_trained_model_and_flag_more_for_review(data, result):
+    strict = dataclasses.replace(
+        result.model.thresholds, match_probability=0.99, review_probability=0.9999
+    )
+    again = link(data.sources, model=result.model, thresholds=strict, quiet=True)
+    assert again.model.thresholds == strict
+    assert again.n_identities > result.n_identities  # fewer links at 0.99
+    weakest = again.clusters()["link_probability"].dropna()
+    assert (weakest >= 0.99).all()
+    report = handoff_report(again)
+    assert report.review_threshold == 0.9999
+    assert (
+        report.identities["needs_review"].sum()
+        > handoff_report(result).identities["needs_review"].sum()
+    )
+
+
+def test_comparison_thresholds_cannot_change_on_a_trained_model(data, result):
+    other = dataclasses.replace(result.model.thresholds, name_jaro_winkler=0.8)
+    with pytest.raises(ModelError, match="name_jaro_winkler"):
+        link(data.sources, model=result.model, thresholds=other, quiet=True)
+
+
+def test_training_builds_the_comparison_thresholds_into_the_model(data):
+    loose = Thresholds(name_jaro_winkler=0.85, journey_near_days=90)
+    two = {s: data.sources[s] for s in ("cbp", "hhs")}
+    linked = link(two, thresholds=loose, training=QUICK, quiet=True)
+    assert linked.model.thresholds == loose
+    labels = {
+        lv["comparison"] + ": " + str(lv["level"])
+        for _, lv in linked.model.match_weights().iterrows()
+    }
+    assert "given_name: similar spelling (JW >= 0.85)" in labels
+    assert "timeline: in journey order, within 90 days" in labels

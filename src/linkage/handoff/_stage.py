@@ -22,11 +22,13 @@ from linkage.handoff._sql import (
     table_columns,
 )
 from linkage.schema import LOST_MEANING, LOST_STATUSES, SOURCES
+from linkage.thresholds import Thresholds
 
 logger = logging.getLogger("linkage")
 
-#: Identities whose weakest link is below this match probability are flagged ``needs_review``.
-DEFAULT_REVIEW_THRESHOLD = 0.95
+#: Identities whose weakest link is below this match probability are flagged ``needs_review``
+#: (:attr:`linkage.thresholds.Thresholds.review_probability`, declared there).
+DEFAULT_REVIEW_THRESHOLD = Thresholds().review_probability
 
 #: Columns of :data:`linkage.tables.RECORDS` this stage reads.
 RECORD_COLUMNS: tuple[str, ...] = (
@@ -151,7 +153,7 @@ def identity_statuses(
 def handoff_report(
     result: LinkedData | duckdb.DuckDBPyConnection,
     *,
-    review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
+    review_threshold: float | None = None,
 ) -> HandoffReport:
     """Compute the handoff report of a linkage result.
 
@@ -164,7 +166,8 @@ def handoff_report(
             :data:`linkage.tables.RECORDS` and :data:`linkage.tables.CLUSTERS` tables (or such a
             connection itself).
         review_threshold: Identities whose weakest link is below this match probability are
-            flagged ``needs_review``.
+            flagged ``needs_review``. Default: the ``review_probability`` of the result's model
+            thresholds (:class:`~linkage.thresholds.Thresholds`), 0.95 unless changed.
 
     Returns:
         The :class:`HandoffReport`.
@@ -173,11 +176,17 @@ def handoff_report(
         SchemaError: the records or clusters table is missing or lacks a column.
         ValueError: ``review_threshold`` is not within [0, 1].
     """
-    if not 0.0 <= review_threshold <= 1.0:
-        raise ValueError(f"review_threshold must be within [0, 1], got {review_threshold!r}")
     linked: LinkedData = (
         _Connection(result) if isinstance(result, duckdb.DuckDBPyConnection) else result
     )
+    if review_threshold is None:
+        model = getattr(linked, "model", None)
+        thresholds = getattr(model, "thresholds", None)
+        review_threshold = (
+            thresholds.review_probability if thresholds is not None else DEFAULT_REVIEW_THRESHOLD
+        )
+    if not 0.0 <= review_threshold <= 1.0:
+        raise ValueError(f"review_threshold must be within [0, 1], got {review_threshold!r}")
     con = linked.con
     _check_tables(con, tables.RECORDS, tables.CLUSTERS)
     logger.info("handoff: computing statuses per identity")
