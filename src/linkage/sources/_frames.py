@@ -1,0 +1,125 @@
+"""Copying an in-memory table (pandas, polars, Arrow, DuckDB relation) into DuckDB."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from linkage.errors import Problem
+from linkage.sources._problems import label_of, unreadable_problem
+from linkage.sources._sql import counter, run
+
+
+def load_frame(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    value: Any,
+    raw: str,
+    temps: list[tuple[str, str]],
+) -> tuple[str, Problem | None]:
+    """Copy an in-memory table into ``raw``; returns its label and a problem, if any."""
+    label = label_of(value)
+    module = type(value).__module__.split(".")[0]
+    frame: Any
+    if isinstance(value, pd.DataFrame):
+        frame = value
+        if any(name is not None for name in frame.index.names):
+            frame = frame.reset_index()  # a named index (e.g. set_index("record_id")) is data
+        if not all(isinstance(c, str) for c in frame.columns):
+            frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+    elif module == "polars":
+        if hasattr(value, "collect") and not hasattr(value, "to_arrow"):
+            value = value.collect()  # a LazyFrame
+        frame = value.to_arrow()
+    elif isinstance(value, pa.RecordBatch):
+        frame = pa.Table.from_batches([value])
+    elif isinstance(value, (pa.Table, pa.RecordBatchReader, duckdb.DuckDBPyRelation)):
+        frame = value
+    else:
+        return label, Problem(
+            source=source,
+            column=None,
+            message=f"cannot read a {type(value).__name__}",
+            fix="give a path (CSV or Parquet), a pandas or polars DataFrame, an Arrow table "
+            "or a DuckDB relation",
+            kind="source",
+        )
+    clash = _case_clashes([str(c) for c in _frame_columns(frame)])
+    if clash:
+        return label, Problem(
+            source=source,
+            column=None,
+            message=f"the {label} has columns whose names differ only in case, which DuckDB "
+            "cannot hold apart",
+            fix="rename or drop one of each pair",
+            examples=tuple(" / ".join(pair) for pair in clash),
+            kind="schema",
+        )
+    view = f"__linkage_frame_{next(counter)}"
+    try:
+        _copy_registered(con, view, frame, raw)
+    except (duckdb.Error, UnicodeError, ValueError, TypeError) as first:
+        retry = _relation_as_arrow(frame) if isinstance(frame, duckdb.DuckDBPyRelation) else None
+        if retry is None and isinstance(frame, pd.DataFrame):
+            retry = _objects_as_strings(frame)
+        if retry is None:
+            return label, unreadable_problem(source, label, first)
+        try:
+            _copy_registered(con, view, retry, raw)
+        except (duckdb.Error, UnicodeError, ValueError, TypeError) as error:
+            return label, unreadable_problem(source, label, error)
+    temps.append(("TABLE", raw))
+    return label, None
+
+
+def _copy_registered(con: duckdb.DuckDBPyConnection, view: str, frame: Any, raw: str) -> None:
+    con.register(view, frame)
+    try:
+        run(con, f"CREATE TEMP TABLE {raw} AS SELECT * FROM {view}")
+    finally:
+        con.unregister(view)
+
+
+def _relation_as_arrow(relation: duckdb.DuckDBPyRelation) -> pa.Table | None:
+    """A relation of another connection, materialised as Arrow (it cannot be scanned from ours)."""
+    try:
+        return relation.to_arrow_table()
+    except duckdb.Error:
+        return None
+
+
+def _objects_as_strings(frame: pd.DataFrame) -> pd.DataFrame | None:
+    """Object columns of mixed types as pandas strings, for a second try."""
+    objects = [c for c in frame.columns if frame[c].dtype == object]
+    if not objects:
+        return None
+    try:
+        return frame.astype(dict.fromkeys(objects, "string"))
+    except (TypeError, ValueError, UnicodeError):
+        return None
+
+
+def _frame_columns(frame: Any) -> Sequence[Any]:
+    if isinstance(frame, pd.DataFrame):
+        return list(frame.columns)
+    if isinstance(frame, (pa.Table, pa.RecordBatchReader)):
+        return list(frame.schema.names)
+    if isinstance(frame, duckdb.DuckDBPyRelation):
+        return list(frame.columns)
+    return []
+
+
+def _case_clashes(names: Sequence[str]) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    clashes = []
+    for name in names:
+        folded = name.lower()
+        if folded in seen:
+            clashes.append((seen[folded], name))
+        else:
+            seen[folded] = name
+    return clashes

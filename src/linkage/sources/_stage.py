@@ -1,0 +1,103 @@
+"""From a loaded input to its source table: layout values trimmed, rows numbered, table written."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import duckdb
+
+from linkage import schema
+from linkage.errors import Problem
+from linkage.sources._columns import Plan
+from linkage.sources._load import Loaded
+from linkage.sources._rejects import REJECTS_SCHEMA, REJECTS_TABLE, reject_bad_records
+from linkage.sources._sql import counter, drop, quote, run, scalar
+from linkage.sources._typing import ROW_NUMBER_COLUMN
+
+logger = logging.getLogger("linkage")
+
+
+TABLE_PREFIX = "source_"
+
+
+#: Characters trimmed from both ends of every layout value (spaces, tabs, no-break spaces, BOM).
+TRIM_CHARACTERS = (
+    " \t\n\r\x0b\x0c\x85\xa0\u1680"
+    + "".join(chr(c) for c in range(0x2000, 0x200C))  # en quad .. zero-width space
+    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+
+
+_TRIM_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in TRIM_CHARACTERS) + "]"
+
+
+_TRIM_ENDS = f"^{_TRIM_CLASS}|{_TRIM_CLASS}$"  # RE2 (DuckDB) syntax
+
+
+_TRIM_RUNS = f"^{_TRIM_CLASS}+|{_TRIM_CLASS}+$"
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection, item: Loaded, plan: Plan, temps: list[tuple[str, str]]
+) -> str:
+    """The source's table-to-be, as a temporary table: layout columns cleaned, extras as text."""
+    staged = f"__linkage_staged_{item.source}_{next(counter)}"
+    select = []
+    for column, out, is_layout in plan.columns:
+        text = f"CAST(r.{quote(column)} AS VARCHAR)"
+        select.append(f"{_clean(text) if is_layout else text} AS {quote(out)}")
+    if item.row_numbers is None:
+        select.append(f"CAST(r.rowid + 1 AS BIGINT) AS {ROW_NUMBER_COLUMN}")
+        rows = f"{item.raw} r"
+    else:
+        select.append(f"n.row_number AS {ROW_NUMBER_COLUMN}")
+        rows = f"{item.raw} r POSITIONAL JOIN {item.row_numbers} n"
+    run(con, f"CREATE TEMP TABLE {staged} AS SELECT {', '.join(select)} FROM {rows}")
+    temps.append(("TABLE", staged))
+    return staged
+
+
+def _clean(expr: str) -> str:
+    """SQL: the VARCHAR ``expr`` without surrounding whitespace, '' as NULL."""
+    return (
+        f"NULLIF(CASE WHEN regexp_matches({expr}, '{_TRIM_ENDS}') "
+        f"THEN regexp_replace({expr}, '{_TRIM_RUNS}', '', 'g') ELSE {expr} END, '')"
+    )
+
+
+def write_tables(
+    con: duckdb.DuckDBPyConnection,
+    loaded: Mapping[str, Loaded],
+    staged: Mapping[str, str],
+    bad_records: set[str],
+    warnings: list[Problem],
+) -> dict[str, str]:
+    """Create ``rejects`` and the source tables; ``bad_records``: sources to take bad ids from."""
+    rejects = quote(REJECTS_TABLE)
+    run(con, f"CREATE OR REPLACE TABLE {rejects} ({REJECTS_SCHEMA})")
+    tables: dict[str, str] = {}
+    for source in schema.SOURCES:
+        if source not in staged:
+            continue
+        item, table = loaded[source], f"{TABLE_PREFIX}{source}"
+        if item.unreadable is not None:
+            run(
+                con,
+                f"INSERT INTO {rejects} SELECT ?, NULL, row_number, 'unreadable_row', detail "
+                f"FROM {item.unreadable}",
+                [source],
+            )
+        select = f"SELECT * FROM {staged[source]}"
+        if source in bad_records:
+            select = reject_bad_records(con, item, staged[source], warnings)
+        run(con, f"CREATE OR REPLACE TABLE {quote(table)} AS {select}")
+        drop(con, [("TABLE", f"__linkage_first_{source}")])
+        tables[source] = table
+        logger.info(
+            "%s: %s rows from %s",
+            source,
+            f"{scalar(con, f'SELECT count(*) FROM {quote(table)}'):,}",
+            item.label,
+        )
+    return tables
