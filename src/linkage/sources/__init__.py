@@ -2,7 +2,7 @@
 
 :func:`read_sources` takes a folder, a mapping of source name to file or in-memory table, or an
 already read :class:`Sources`, and returns one DuckDB table per source in the standard input layout
-(see ``docs/input-layout.md``):
+(see ``docs/input-layout.md``), named by :mod:`linkage.tables` (``tables.source("cbp")``):
 
 * every layout column present in the input (after the caller's column mapping) as ``VARCHAR``,
   trimmed, with ``''`` turned into ``NULL``;
@@ -11,7 +11,7 @@ already read :class:`Sources`, and returns one DuckDB table per source in the st
   record on line ``_row_number + 1``, the header being line 1).
 
 Nothing is dropped silently: a row that cannot be read (a CSV line with too many or too few fields,
-bytes that are not text) goes to the ``rejects`` table with its line and reason, and so do, with
+bytes that are not text) goes to the rejects table with its line and reason, and so do, with
 ``on_bad_record="reject"``, rows with an empty or repeated ``record_id``. Every other problem
 (missing files, missing required columns, no name column, a bad column mapping) is collected across
 all sources and raised at once as one :class:`~linkage.errors.InputError`.
@@ -26,14 +26,14 @@ from typing import get_args
 
 import duckdb
 
-from linkage import schema
+from linkage import schema, tables
 from linkage.errors import InputError, Problem, SourceError, raise_problems
 from linkage.sources._columns import plan_columns, resolve_mappings
 from linkage.sources._discover import resolve_inputs
 from linkage.sources._load import Loaded, load
-from linkage.sources._rejects import REJECTS_TABLE, check_records
+from linkage.sources._rejects import check_records
 from linkage.sources._result import Sources
-from linkage.sources._sql import drop
+from linkage.sources._sql import Scratch
 from linkage.sources._stage import TRIM_CHARACTERS as TRIM_CHARACTERS  # for tests: what is trimmed
 from linkage.sources._stage import stage, write_tables
 from linkage.sources._typing import (
@@ -78,10 +78,11 @@ def read_sources(
         columns: per source, a mapping of the input's column names to layout names, e.g.
             ``{"cbp": {"ALIEN_NBR": "a_number"}}``. Headers already named as the layout (any case,
             stray spaces) need no mapping.
-        con: the DuckDB connection to create the tables in (``source_<name>``, ``rejects``,
-            replaced if they exist); a new in-memory one by default.
+        con: the DuckDB connection to create the tables in (``tables.source(name)`` per source
+            and ``tables.REJECTS``, see :mod:`linkage.tables`; replaced if they exist); a new
+            in-memory one by default. Scratch tables made on the way are dropped before returning.
         on_bad_record: ``"raise"`` (default) to fail on empty or duplicated ``record_id``
-            values; ``"reject"`` to move those rows to ``rejects`` (every row with an empty id, and
+            values; ``"reject"`` to move those rows to the rejects (every row with an empty id, and
             every row of a repeated id after its first) and go on.
 
     Returns:
@@ -134,11 +135,10 @@ def read_sources(
         raise_problems(problems)  # nothing could be read: say why
 
     con = con if con is not None else duckdb.connect()
-    temps: list[tuple[str, str]] = []  # (kind, name) of temporary objects, dropped at the end
-    try:
+    with Scratch(con) as scratch:
         loaded: dict[str, Loaded] = {}
         for source, value in inputs.items():
-            item = load(con, source, value, temps, problems, warnings)
+            item = load(con, source, value, scratch, problems, warnings)
             if item is not None:
                 loaded[source] = item
         staged: dict[str, str] = {}
@@ -147,7 +147,7 @@ def read_sources(
             plan = plan_columns(item, mappings.get(source, {}), problems, warnings)
             if plan is None:
                 continue
-            staged[source] = stage(con, item, plan, temps)
+            staged[source] = stage(con, item, plan, scratch)
             found = check_records(con, item, staged[source], on_bad_record)
             if found and on_bad_record == "reject":
                 bad_records.add(source)
@@ -156,10 +156,10 @@ def read_sources(
         problems.sort(key=lambda p: _source_order(p.source))
         raise_problems(problems)
 
-        tables = write_tables(con, loaded, staged, bad_records, warnings)
-    finally:
-        drop(con, temps)
-    result = Sources(con=con, tables=tables, rejects_table=REJECTS_TABLE, warnings=tuple(warnings))
+        written = write_tables(con, loaded, staged, bad_records, scratch, warnings)
+    result = Sources(
+        con=con, tables=written, rejects_table=tables.REJECTS, warnings=tuple(warnings)
+    )
     for warning in warnings:
         logger.warning("%s", warning)
     logger.info("read %r", result)

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from linkage.sources._encoding import transcode_cp1252
-from linkage.sources._sql import counter, run, scalar
+from linkage.sources._sql import Scratch, run, scalar
 
 logger = logging.getLogger("linkage")
 
@@ -24,16 +24,13 @@ def read_csv(
     path: Path,
     raw: str,
     encoding: str,
-    temps: list[tuple[str, str]],
+    scratch: Scratch,
 ) -> tuple[str, int]:
     """Read a CSV file into ``raw``; rows that cannot be read go to a reject-errors table.
 
     Returns the reject-errors table and the number of rejected lines for bad encoding.
     """
-    n = next(counter)
-    scans, errors = f"__linkage_rejscan_{n}", f"__linkage_rejerr_{n}"
-    temps.append(("TABLE", scans))
-    temps.append(("TABLE", errors))
+    scans, errors = scratch.new("csv_rejects_scan"), scratch.new("csv_rejects")
     try:
         _csv_into(con, str(path), raw, encoding, scans, errors)
     except duckdb.Error as error:
@@ -48,7 +45,7 @@ def read_csv(
             _csv_into(con, str(copy), raw, "utf-8", scans, errors)
         finally:
             copy.unlink(missing_ok=True)
-    temps.append(("TABLE", raw))
+    scratch.add(raw)
     bad_encoding = scalar(
         con,
         f"SELECT count(DISTINCT line) FROM {errors} "
@@ -88,13 +85,13 @@ def _csv_into(
 
 
 def unreadable_rows(
-    con: duckdb.DuckDBPyConnection, errors: str, temps: list[tuple[str, str]]
+    con: duckdb.DuckDBPyConnection, errors: str, scratch: Scratch
 ) -> tuple[str | None, int]:
     """One row per rejected CSV line: data row number and a detail naming the line."""
     count = scalar(con, f"SELECT count(DISTINCT line) FROM {errors} WHERE line IS NOT NULL")
     if not count:
         return None, 0
-    table = f"__linkage_unreadable_{next(counter)}"
+    table = scratch.new("unreadable")
     run(
         con,
         f"""
@@ -110,5 +107,4 @@ def unreadable_rows(
         GROUP BY line
         """,
     )
-    temps.append(("TABLE", table))
     return table, count

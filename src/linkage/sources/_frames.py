@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from linkage.errors import Problem
 from linkage.sources._problems import label_of, unreadable_problem
-from linkage.sources._sql import counter, run
+from linkage.sources._sql import Scratch, run
 
 
 def load_frame(
@@ -19,7 +19,7 @@ def load_frame(
     source: str,
     value: Any,
     raw: str,
-    temps: list[tuple[str, str]],
+    scratch: Scratch,
 ) -> tuple[str, Problem | None]:
     """Copy an in-memory table into ``raw``; returns its label and a problem, if any."""
     label = label_of(value)
@@ -59,7 +59,7 @@ def load_frame(
             examples=tuple(" / ".join(pair) for pair in clash),
             kind="schema",
         )
-    view = f"__linkage_frame_{next(counter)}"
+    view = scratch.name("frame")  # a registered view, unregistered at once
     try:
         _copy_registered(con, view, frame, raw)
     except (duckdb.Error, UnicodeError, ValueError, TypeError) as first:
@@ -72,7 +72,7 @@ def load_frame(
             _copy_registered(con, view, retry, raw)
         except (duckdb.Error, UnicodeError, ValueError, TypeError) as error:
             return label, unreadable_problem(source, label, error)
-    temps.append(("TABLE", raw))
+    scratch.add(raw)
     return label, None
 
 

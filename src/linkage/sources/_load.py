@@ -21,7 +21,7 @@ from linkage.sources._problems import (
     missing_path_problem,
     unreadable_problem,
 )
-from linkage.sources._sql import counter, drop, run, scalar
+from linkage.sources._sql import Scratch, run, scalar
 
 logger = logging.getLogger("linkage")
 
@@ -44,16 +44,15 @@ def load(
     con: duckdb.DuckDBPyConnection,
     source: str,
     value: Any,
-    temps: list[tuple[str, str]],
+    scratch: Scratch,
     problems: list[Problem],
     warnings: list[Problem],
 ) -> Loaded | None:
-    token = f"{source}_{next(counter)}"
-    raw = f"__linkage_raw_{token}"
+    raw = scratch.name(f"raw_{source}")  # recorded by the loader once made
     try:
         if isinstance(value, (str, os.PathLike)):
-            return _load_path(con, source, Path(value), raw, temps, problems, warnings)
-        label, relation_problem = load_frame(con, source, value, raw, temps)
+            return _load_path(con, source, Path(value), raw, scratch, problems, warnings)
+        label, relation_problem = load_frame(con, source, value, raw, scratch)
     except Exception as error:  # noqa: BLE001 - the input boundary: report it, never a raw error
         logger.debug("reading %s failed", source, exc_info=True)
         problems.append(unreadable_problem(source, label_of(value), error))
@@ -61,7 +60,7 @@ def load(
     if relation_problem is not None:
         problems.append(relation_problem)
         return None
-    return _finish_load(con, source, label, "row", raw, None, 0, temps, warnings)
+    return _finish_load(con, source, label, "row", raw, None, 0, scratch, warnings)
 
 
 def _load_path(
@@ -69,7 +68,7 @@ def _load_path(
     source: str,
     path: Path,
     raw: str,
-    temps: list[tuple[str, str]],
+    scratch: Scratch,
     problems: list[Problem],
     warnings: list[Problem],
 ) -> Loaded | None:
@@ -113,8 +112,8 @@ def _load_path(
         except duckdb.Error as error:
             problems.append(unreadable_problem(source, path.name, error))
             return None
-        temps.append(("TABLE", raw))
-        return _finish_load(con, source, path.name, "row", raw, None, 0, temps, warnings)
+        scratch.add(raw)
+        return _finish_load(con, source, path.name, "row", raw, None, 0, scratch, warnings)
 
     if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         problems.append(empty_file_problem(source, path, "no header line"))
@@ -123,19 +122,19 @@ def _load_path(
     if encoding == "latin-1":
         warnings.append(latin1_warning(source, path))
     try:
-        mark = len(temps)
-        errors_table, bad_encoding = read_csv(con, path, raw, encoding, temps)
+        mark = scratch.mark()
+        errors_table, bad_encoding = read_csv(con, path, raw, encoding, scratch)
         if encoding == "utf-8" and bad_encoding and not has_non_ascii(con, raw):
             # Bytes that are not UTF-8 and no UTF-8 text anywhere: a Latin-1 / Windows-1252 file.
             # (A UTF-8 file with a few broken lines keeps its UTF-8; those lines are rejected.)
-            drop(con, temps, keep_before=mark)
+            scratch.drop(keep_before=mark)
             encoding = "latin-1"
             warnings.append(latin1_warning(source, path))
-            errors_table, _ = read_csv(con, path, raw, encoding, temps)
+            errors_table, _ = read_csv(con, path, raw, encoding, scratch)
     except (duckdb.Error, OSError, EOFError) as error:
         problems.append(unreadable_problem(source, path.name, error))
         return None
-    unreadable, n_unreadable = unreadable_rows(con, errors_table, temps)
+    unreadable, n_unreadable = unreadable_rows(con, errors_table, scratch)
     return _finish_load(
         con,
         source,
@@ -144,7 +143,7 @@ def _load_path(
         raw,
         unreadable,
         n_unreadable,
-        temps,
+        scratch,
         warnings,
     )
 
@@ -157,7 +156,7 @@ def _finish_load(
     raw: str,
     unreadable: str | None,
     n_unreadable: int,
-    temps: list[tuple[str, str]],
+    scratch: Scratch,
     warnings: list[Problem],
 ) -> Loaded:
     """Describe ``raw`` and, when CSV lines were rejected, number the rows that were read."""
@@ -168,7 +167,7 @@ def _finish_load(
         # The k-th row read is the k-th data row that was not rejected: a table of those row
         # numbers, in order, is joined to the rows by position.
         top = n_read + n_unreadable + scalar(con, f"SELECT max(row_number) FROM {unreadable}")
-        numbers = f"__linkage_rownums_{next(counter)}"
+        numbers = scratch.new("row_numbers")
         run(
             con,
             f"""
@@ -178,7 +177,6 @@ def _finish_load(
             ORDER BY i LIMIT {n_read}
             """,
         )
-        temps.append(("TABLE", numbers))
         warnings.append(
             Problem(
                 source=source,

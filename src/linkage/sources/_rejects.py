@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import duckdb
 
+from linkage import tables
 from linkage.errors import MAX_EXAMPLES, Problem
 from linkage.sources._load import Loaded
-from linkage.sources._sql import quote, run, scalar
+from linkage.sources._sql import Scratch, quote, run, scalar
 from linkage.sources._typing import ROW_NUMBER_COLUMN, OnBadRecord
-
-REJECTS_TABLE = "rejects"
-
 
 REJECTS_SCHEMA = (
     "source VARCHAR, record_id VARCHAR, row_number BIGINT, reason VARCHAR, detail VARCHAR"
@@ -65,12 +63,16 @@ def check_records(
 
 
 def reject_bad_records(
-    con: duckdb.DuckDBPyConnection, item: Loaded, staged: str, warnings: list[Problem]
+    con: duckdb.DuckDBPyConnection,
+    item: Loaded,
+    staged: str,
+    scratch: Scratch,
+    warnings: list[Problem],
 ) -> str:
     """Move every row with an empty id, and every row of a repeated id after its first, to
-    ``rejects``; return the SELECT of the rows kept (in order)."""
+    ``tables.REJECTS``; return the SELECT of the rows kept (in order)."""
     row = ROW_NUMBER_COLUMN
-    first = f"__linkage_first_{item.source}"
+    first = scratch.new(f"first_{item.source}")
     run(
         con,
         f"CREATE OR REPLACE TEMP TABLE {first} AS SELECT record_id, min({row}) AS first_row "
@@ -84,7 +86,7 @@ def reject_bad_records(
     n_rejected = scalar(
         con,
         f"""
-        INSERT INTO {quote(REJECTS_TABLE)}
+        INSERT INTO {quote(tables.REJECTS)}
         SELECT ?, s.record_id, s.{row},
                CASE WHEN s.record_id IS NULL THEN 'empty_record_id' ELSE 'duplicate_record_id' END,
                CASE WHEN s.record_id IS NULL THEN {here} || ': record_id is empty'

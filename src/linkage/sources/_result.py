@@ -11,8 +11,8 @@ import pandas as pd
 from linkage import schema
 from linkage.errors import Problem, SourceError
 from linkage.sources._problems import did_you_mean
-from linkage.sources._rejects import REJECTS_TABLE
 from linkage.sources._sql import quote
+from linkage.tables import REJECTS
 
 
 @dataclass(eq=False, frozen=True, kw_only=True)
@@ -21,17 +21,17 @@ class Sources:
 
     Attributes:
         con: the connection holding the tables.
-        tables: source -> DuckDB table name (``{"cbp": "source_cbp", ...}``), in the order of
-            :data:`linkage.schema.SOURCES`, only the sources given.
-        rejects_table: the DuckDB table of rows set aside: ``source, record_id (null if unknown),
-            row_number, reason, detail``.
+        tables: source -> DuckDB table name (``{"cbp": linkage.tables.source("cbp"), ...}``), in
+            the order of :data:`linkage.schema.SOURCES`, only the sources given.
+        rejects_table: the DuckDB table of rows set aside (``linkage.tables.REJECTS``): ``source,
+            record_id (null if unknown), row_number, reason, detail``.
         warnings: non-fatal findings (ignored files, re-read encodings, unknown extra columns,
             rejected rows).
     """
 
     con: duckdb.DuckDBPyConnection
     tables: dict[str, str]
-    rejects_table: str = REJECTS_TABLE
+    rejects_table: str = REJECTS
     warnings: tuple[Problem, ...] = ()
 
     @property

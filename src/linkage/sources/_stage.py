@@ -7,18 +7,15 @@ from collections.abc import Mapping
 
 import duckdb
 
-from linkage import schema
+from linkage import schema, tables
 from linkage.errors import Problem
 from linkage.sources._columns import Plan
 from linkage.sources._load import Loaded
-from linkage.sources._rejects import REJECTS_SCHEMA, REJECTS_TABLE, reject_bad_records
-from linkage.sources._sql import counter, drop, quote, run, scalar
+from linkage.sources._rejects import REJECTS_SCHEMA, reject_bad_records
+from linkage.sources._sql import Scratch, quote, run, scalar
 from linkage.sources._typing import ROW_NUMBER_COLUMN
 
 logger = logging.getLogger("linkage")
-
-
-TABLE_PREFIX = "source_"
 
 
 #: Characters trimmed from both ends of every layout value (spaces, tabs, no-break spaces, BOM).
@@ -38,11 +35,9 @@ _TRIM_ENDS = f"^{_TRIM_CLASS}|{_TRIM_CLASS}$"  # RE2 (DuckDB) syntax
 _TRIM_RUNS = f"^{_TRIM_CLASS}+|{_TRIM_CLASS}+$"
 
 
-def stage(
-    con: duckdb.DuckDBPyConnection, item: Loaded, plan: Plan, temps: list[tuple[str, str]]
-) -> str:
+def stage(con: duckdb.DuckDBPyConnection, item: Loaded, plan: Plan, scratch: Scratch) -> str:
     """The source's table-to-be, as a temporary table: layout columns cleaned, extras as text."""
-    staged = f"__linkage_staged_{item.source}_{next(counter)}"
+    staged = scratch.new(f"staged_{item.source}")
     select = []
     for column, out, is_layout in plan.columns:
         text = f"CAST(r.{quote(column)} AS VARCHAR)"
@@ -54,7 +49,6 @@ def stage(
         select.append(f"n.row_number AS {ROW_NUMBER_COLUMN}")
         rows = f"{item.raw} r POSITIONAL JOIN {item.row_numbers} n"
     run(con, f"CREATE TEMP TABLE {staged} AS SELECT {', '.join(select)} FROM {rows}")
-    temps.append(("TABLE", staged))
     return staged
 
 
@@ -71,16 +65,17 @@ def write_tables(
     loaded: Mapping[str, Loaded],
     staged: Mapping[str, str],
     bad_records: set[str],
+    scratch: Scratch,
     warnings: list[Problem],
 ) -> dict[str, str]:
-    """Create ``rejects`` and the source tables; ``bad_records``: sources to take bad ids from."""
-    rejects = quote(REJECTS_TABLE)
+    """Create the rejects table and the source tables; ``bad_records``: sources to take bad ids from."""
+    rejects = quote(tables.REJECTS)
     run(con, f"CREATE OR REPLACE TABLE {rejects} ({REJECTS_SCHEMA})")
-    tables: dict[str, str] = {}
+    written: dict[str, str] = {}
     for source in schema.SOURCES:
         if source not in staged:
             continue
-        item, table = loaded[source], f"{TABLE_PREFIX}{source}"
+        item, table = loaded[source], tables.source(source)
         if item.unreadable is not None:
             run(
                 con,
@@ -90,14 +85,13 @@ def write_tables(
             )
         select = f"SELECT * FROM {staged[source]}"
         if source in bad_records:
-            select = reject_bad_records(con, item, staged[source], warnings)
+            select = reject_bad_records(con, item, staged[source], scratch, warnings)
         run(con, f"CREATE OR REPLACE TABLE {quote(table)} AS {select}")
-        drop(con, [("TABLE", f"__linkage_first_{source}")])
-        tables[source] = table
+        written[source] = table
         logger.info(
             "%s: %s rows from %s",
             source,
             f"{scalar(con, f'SELECT count(*) FROM {quote(table)}'):,}",
             item.label,
         )
-    return tables
+    return written
