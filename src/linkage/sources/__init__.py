@@ -15,6 +15,13 @@ bytes that are not text) goes to the rejects table with its line and reason, and
 ``on_bad_record="reject"``, rows with an empty or repeated ``record_id``. Every other problem
 (missing files, missing required columns, no name column, a bad column mapping) is collected across
 all sources and raised at once as one :class:`~linkage.errors.InputError`.
+
+The steps, one module each: ``_discover`` (which file or table is which source), ``_load`` (one
+input into a scratch table, its rows numbered; with ``_csv``, ``_encoding`` and ``_frames`` for
+CSV files, their encodings and in-memory tables), ``_columns`` (the caller's mapping and the
+column plan), ``_stage`` (values trimmed, the source tables written), ``_rejects`` (rows set
+aside), ``_result`` (:class:`Sources`); ``_typing`` names the shapes and ``_sql`` holds the DuckDB
+helpers, scratch tables included.
 """
 
 from __future__ import annotations
@@ -22,12 +29,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from typing import get_args
+from typing import Any, get_args
 
 import duckdb
 
-from linkage import schema, tables
+from linkage import tables
 from linkage.errors import InputError, Problem, SourceError, raise_problems
+from linkage.schema import SOURCES
 from linkage.sources._columns import plan_columns, resolve_mappings
 from linkage.sources._discover import resolve_inputs
 from linkage.sources._load import Loaded, load
@@ -106,27 +114,8 @@ def read_sources(
         ['record_id', 'event_date', 'first_name', 'last_name', '_row_number']
     """
     if isinstance(data, Sources):
-        if columns is not None or (con is not None and con is not data.con):
-            raise SourceError(
-                Problem(
-                    source=None,
-                    column=None,
-                    message="the sources were already read; columns= and con= cannot be applied",
-                    fix="pass the original files or frames to apply a column mapping or another connection",
-                    kind="source",
-                )
-            )
-        return data
-    if on_bad_record not in get_args(OnBadRecord):
-        raise InputError(
-            Problem(
-                source=None,
-                column=None,
-                message=f"on_bad_record must be 'raise' or 'reject', not {on_bad_record!r}",
-                fix="pass on_bad_record='raise' or on_bad_record='reject'",
-            )
-        )
-
+        return _already_read(data, columns=columns, con=con)
+    _check_on_bad_record(on_bad_record)
     problems: list[Problem] = []
     warnings: list[Problem] = []
     inputs = resolve_inputs(data, problems, warnings)
@@ -136,26 +125,12 @@ def read_sources(
 
     con = con if con is not None else duckdb.connect()
     with Scratch(con) as scratch:
-        loaded: dict[str, Loaded] = {}
-        for source, value in inputs.items():
-            item = load(con, source, value, scratch, problems, warnings)
-            if item is not None:
-                loaded[source] = item
-        staged: dict[str, str] = {}
-        bad_records: set[str] = set()
-        for source, item in loaded.items():
-            plan = plan_columns(item, mappings.get(source, {}), problems, warnings)
-            if plan is None:
-                continue
-            staged[source] = stage(con, item, plan, scratch)
-            found = check_records(con, item, staged[source], on_bad_record)
-            if found and on_bad_record == "reject":
-                bad_records.add(source)
-            elif found:
-                problems += found
+        loaded = _load_all(con, inputs, scratch, problems, warnings)
+        staged, bad_records = _stage_all(
+            con, loaded, mappings, on_bad_record, scratch, problems, warnings
+        )
         problems.sort(key=lambda p: _source_order(p.source))
         raise_problems(problems)
-
         written = write_tables(con, loaded, staged, bad_records, scratch, warnings)
     result = Sources(
         con=con, tables=written, rejects_table=tables.REJECTS, warnings=tuple(warnings)
@@ -166,5 +141,83 @@ def read_sources(
     return result
 
 
+def _already_read(
+    sources: Sources,
+    *,
+    columns: Mapping[str, ColumnMapping] | None,
+    con: duckdb.DuckDBPyConnection | None,
+) -> Sources:
+    """``sources`` as they are, unless asked to apply a mapping or another connection to them."""
+    if columns is not None or (con is not None and con is not sources.con):
+        raise SourceError(
+            Problem(
+                source=None,
+                column=None,
+                message="the sources were already read; columns= and con= cannot be applied",
+                fix="pass the original files or frames to apply a column mapping or another connection",
+                kind="source",
+            )
+        )
+    return sources
+
+
+def _check_on_bad_record(on_bad_record: object) -> None:
+    if on_bad_record not in get_args(OnBadRecord):
+        raise InputError(
+            Problem(
+                source=None,
+                column=None,
+                message=f"on_bad_record must be 'raise' or 'reject', not {on_bad_record!r}",
+                fix="pass on_bad_record='raise' or on_bad_record='reject'",
+            )
+        )
+
+
+def _load_all(
+    con: duckdb.DuckDBPyConnection,
+    inputs: Mapping[str, Any],
+    scratch: Scratch,
+    problems: list[Problem],
+    warnings: list[Problem],
+) -> dict[str, Loaded]:
+    """Each input copied into a scratch table; the ones that cannot be read leave a problem."""
+    loaded: dict[str, Loaded] = {}
+    for source, value in inputs.items():
+        item = load(con, source, value, scratch, problems, warnings)
+        if item is not None:
+            loaded[source] = item
+    return loaded
+
+
+def _stage_all(
+    con: duckdb.DuckDBPyConnection,
+    loaded: Mapping[str, Loaded],
+    mappings: Mapping[str, Mapping[str, str]],
+    on_bad_record: OnBadRecord,
+    scratch: Scratch,
+    problems: list[Problem],
+    warnings: list[Problem],
+) -> tuple[dict[str, str], set[str]]:
+    """Each loaded input's columns planned, staged and its record ids checked.
+
+    Returns the staged table per source whose columns could be planned, and the sources whose bad
+    record ids are to be moved to the rejects (with ``on_bad_record="reject"``; with ``"raise"``
+    they are problems).
+    """
+    staged: dict[str, str] = {}
+    bad_records: set[str] = set()
+    for source, item in loaded.items():
+        plan = plan_columns(item, mappings.get(source, {}), problems, warnings)
+        if plan is None:
+            continue
+        staged[source] = stage(con, item, plan, scratch)
+        found = check_records(con, item, staged[source], on_bad_record)
+        if found and on_bad_record == "reject":
+            bad_records.add(source)
+        elif found:
+            problems += found
+    return staged, bad_records
+
+
 def _source_order(source: str | None) -> int:
-    return schema.SOURCES.index(source) if source in schema.SOURCES else -1  # type: ignore[arg-type]
+    return SOURCES.index(source) if source in SOURCES else -1  # type: ignore[arg-type]

@@ -7,19 +7,50 @@ from pathlib import Path
 
 import duckdb
 
-from linkage.sources._encoding import transcode_cp1252
+from linkage.errors import Problem
+from linkage.sources._encoding import (
+    has_non_ascii,
+    latin1_warning,
+    sniff_encoding,
+    transcode_cp1252,
+)
 from linkage.sources._sql import Scratch, run, scalar
 
 logger = logging.getLogger("linkage")
 
-
 _DETAIL_TEXT_CHARS = 200
-
-
 _ENCODING_ERRORS = ("INVALID ENCODING", "INVALID UNICODE")
 
 
 def read_csv(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    path: Path,
+    head: bytes,
+    raw: str,
+    scratch: Scratch,
+    warnings: list[Problem],
+) -> str:
+    """Read a CSV file into ``raw`` in the encoding its first bytes ``head`` show.
+
+    Returns the reject-errors table (the lines that could not be read). A file taken for UTF-8
+    that has bytes that are not UTF-8 and no text beyond ASCII is read again as Latin-1.
+    """
+    encoding = sniff_encoding(head)
+    if encoding == "latin-1":
+        warnings.append(latin1_warning(source, path))
+    mark = scratch.mark()
+    errors, bad_encoding = _read_csv_as(con, path, raw, encoding, scratch)
+    if encoding == "utf-8" and bad_encoding and not has_non_ascii(con, raw):
+        # Bytes that are not UTF-8 and no UTF-8 text anywhere: a Latin-1 / Windows-1252 file.
+        # (A UTF-8 file with a few broken lines keeps its UTF-8; those lines are rejected.)
+        scratch.drop(keep_before=mark)
+        warnings.append(latin1_warning(source, path))
+        errors, _ = _read_csv_as(con, path, raw, "latin-1", scratch)
+    return errors
+
+
+def _read_csv_as(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     raw: str,

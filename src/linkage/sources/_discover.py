@@ -8,61 +8,65 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from linkage import schema
 from linkage.errors import Problem
+from linkage.schema import SOURCES
 from linkage.sources._problems import missing_path_problem, unknown_source_problem
 
 logger = logging.getLogger("linkage")
 
-
 CSV_SUFFIXES: tuple[str, ...] = (".csv", ".txt", ".tsv")
-
-
 PARQUET_SUFFIXES: tuple[str, ...] = (".parquet", ".pq")
-
-
 COMPRESSED_SUFFIXES: tuple[str, ...] = (".gz",)
 
 
 def resolve_inputs(data: Any, problems: list[Problem], warnings: list[Problem]) -> dict[str, Any]:
     """Source -> input (path or frame), in SOURCES order; problems for anything unusable."""
     if isinstance(data, (str, os.PathLike)):
-        path = Path(data)
-        if path.is_dir():
-            return _scan_folder(path, problems, warnings)
-        if path.is_file():
-            source = _source_of_file(path)
-            if source is None:
-                problems.append(
-                    Problem(
-                        source=None,
-                        column=None,
-                        message=f"{str(path)!r} is a single file whose name is not a source name",
-                        fix=f"name it after its source ({', '.join(schema.SOURCES)}), e.g. cbp.csv, "
-                        "or pass a mapping such as {'cbp': path}",
-                        kind="source",
-                    )
-                )
-                return {}
-            return {source: path}
+        return _inputs_of_path(Path(data), problems, warnings)
+    if isinstance(data, Mapping):
+        return _inputs_of_mapping(data, problems)
+    problems.append(
+        Problem(
+            source=None,
+            column=None,
+            message=f"cannot read sources from a value of type {type(data).__name__}",
+            fix="pass a folder, or a mapping of source name to a file or table, "
+            "e.g. {'cbp': 'cbp.csv', 'hhs': hhs_frame}",
+            kind="source",
+        )
+    )
+    return {}
+
+
+def _inputs_of_path(path: Path, problems: list[Problem], warnings: list[Problem]) -> dict[str, Any]:
+    """A folder of source files, or one file named after its source."""
+    if path.is_dir():
+        return _scan_folder(path, problems, warnings)
+    if not path.is_file():
         problems.append(missing_path_problem(None, path))
         return {}
-    if not isinstance(data, Mapping):
+    source = _source_of_file(path)
+    if source is None:
         problems.append(
             Problem(
                 source=None,
                 column=None,
-                message=f"cannot read sources from a value of type {type(data).__name__}",
-                fix="pass a folder, or a mapping of source name to a file or table, "
-                "e.g. {'cbp': 'cbp.csv', 'hhs': hhs_frame}",
+                message=f"{str(path)!r} is a single file whose name is not a source name",
+                fix=f"name it after its source ({', '.join(SOURCES)}), e.g. cbp.csv, "
+                "or pass a mapping such as {'cbp': path}",
                 kind="source",
             )
         )
         return {}
+    return {source: path}
+
+
+def _inputs_of_mapping(data: Mapping[Any, Any], problems: list[Problem]) -> dict[str, Any]:
+    """The mapping's inputs under their source names (any case, stray spaces), in SOURCES order."""
     found: dict[str, Any] = {}
     for key in data:
         name = str(key).strip().lower() if isinstance(key, str) else key
-        if name not in schema.SOURCES:
+        if name not in SOURCES:
             problems.append(unknown_source_problem(key))
         elif name in found:
             problems.append(
@@ -82,27 +86,16 @@ def resolve_inputs(data: Any, problems: list[Problem], warnings: list[Problem]) 
                 source=None,
                 column=None,
                 message="no sources were given",
-                fix=f"give at least one of {', '.join(schema.SOURCES)}",
+                fix=f"give at least one of {', '.join(SOURCES)}",
                 kind="source",
             )
         )
-    return {s: found[s] for s in schema.SOURCES if s in found}
+    return {s: found[s] for s in SOURCES if s in found}
 
 
 def _scan_folder(folder: Path, problems: list[Problem], warnings: list[Problem]) -> dict[str, Any]:
-    by_source: dict[str, list[Path]] = {}
-    ignored: list[str] = []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
-            continue
-        if path.is_dir():
-            logger.debug("ignoring folder %s", path)
-            continue
-        source = _source_of_file(path)
-        if source is None or file_kind(path) is None:
-            ignored.append(path.name)
-        else:
-            by_source.setdefault(source, []).append(path)
+    """The source files of a folder: a warning for other files, a problem if none or too many."""
+    by_source, ignored = _files_by_source(folder)
     if ignored:
         warnings.append(
             Problem(
@@ -128,8 +121,32 @@ def _scan_folder(folder: Path, problems: list[Problem], warnings: list[Problem])
             )
         )
         return {}
-    found: dict[str, Any] = {}
-    for source in schema.SOURCES:
+    return _one_file_per_source(by_source, problems)
+
+
+def _files_by_source(folder: Path) -> tuple[dict[str, list[Path]], list[str]]:
+    """The folder's source files by source, and the names of the other files (hidden ones aside)."""
+    by_source: dict[str, list[Path]] = {}
+    ignored: list[str] = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_dir():
+            logger.debug("ignoring folder %s", path)
+            continue
+        source = _source_of_file(path)
+        if source is None or file_kind(path) is None:
+            ignored.append(path.name)
+        else:
+            by_source.setdefault(source, []).append(path)
+    return by_source, ignored
+
+
+def _one_file_per_source(
+    by_source: Mapping[str, list[Path]], problems: list[Problem]
+) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for source in SOURCES:
         paths = by_source.get(source, [])
         if len(paths) > 1:
             problems.append(
@@ -149,7 +166,7 @@ def _scan_folder(folder: Path, problems: list[Problem], warnings: list[Problem])
 
 def _source_of_file(path: Path) -> str | None:
     stem = path.name.split(".")[0].strip().lower()
-    return stem if stem in schema.SOURCES else None
+    return stem if stem in SOURCES else None
 
 
 def file_kind(path: Path) -> Literal["csv", "parquet"] | None:

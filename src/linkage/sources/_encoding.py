@@ -17,11 +17,7 @@ from linkage.sources._discover import COMPRESSED_SUFFIXES
 from linkage.sources._sql import quote, scalar
 
 _PEEK_BYTES = 1 << 16
-
-
 _TRANSCODE_CHUNK = 1 << 20
-
-
 #: A well-formed UTF-8 sequence beyond ASCII (lead byte and continuation bytes).
 _UTF8_MULTIBYTE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"

@@ -13,6 +13,8 @@ from linkage.errors import Problem
 from linkage.sources._problems import label_of, unreadable_problem
 from linkage.sources._sql import Scratch, run
 
+_COPY_ERRORS = (duckdb.Error, UnicodeError, ValueError, TypeError)
+
 
 def load_frame(
     con: duckdb.DuckDBPyConnection,
@@ -23,23 +25,8 @@ def load_frame(
 ) -> tuple[str, Problem | None]:
     """Copy an in-memory table into ``raw``; returns its label and a problem, if any."""
     label = label_of(value)
-    module = type(value).__module__.split(".")[0]
-    frame: Any
-    if isinstance(value, pd.DataFrame):
-        frame = value
-        if any(name is not None for name in frame.index.names):
-            frame = frame.reset_index()  # a named index (e.g. set_index("record_id")) is data
-        if not all(isinstance(c, str) for c in frame.columns):
-            frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
-    elif module == "polars":
-        if hasattr(value, "collect") and not hasattr(value, "to_arrow"):
-            value = value.collect()  # a LazyFrame
-        frame = value.to_arrow()
-    elif isinstance(value, pa.RecordBatch):
-        frame = pa.Table.from_batches([value])
-    elif isinstance(value, (pa.Table, pa.RecordBatchReader, duckdb.DuckDBPyRelation)):
-        frame = value
-    else:
+    frame = _scannable(value)
+    if frame is None:
         return label, Problem(
             source=source,
             column=None,
@@ -59,21 +46,50 @@ def load_frame(
             examples=tuple(" / ".join(pair) for pair in clash),
             kind="schema",
         )
-    view = scratch.name("frame")  # a registered view, unregistered at once
+    problem = _copy_frame(con, source, label, frame, raw)
+    if problem is None:
+        scratch.add(raw)
+    return label, problem
+
+
+def _scannable(value: Any) -> Any | None:
+    """``value`` as a pandas frame, Arrow table or relation DuckDB can scan; None if not a table."""
+    if isinstance(value, pd.DataFrame):
+        frame = value
+        if any(name is not None for name in frame.index.names):
+            frame = frame.reset_index()  # a named index (e.g. set_index("record_id")) is data
+        if not all(isinstance(c, str) for c in frame.columns):
+            frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+        return frame
+    if type(value).__module__.split(".")[0] == "polars":
+        if hasattr(value, "collect") and not hasattr(value, "to_arrow"):
+            value = value.collect()  # a LazyFrame
+        return value.to_arrow()
+    if isinstance(value, pa.RecordBatch):
+        return pa.Table.from_batches([value])
+    if isinstance(value, (pa.Table, pa.RecordBatchReader, duckdb.DuckDBPyRelation)):
+        return value
+    return None
+
+
+def _copy_frame(
+    con: duckdb.DuckDBPyConnection, source: str, label: str, frame: Any, raw: str
+) -> Problem | None:
+    """Copy ``frame`` into ``raw``; if DuckDB refuses it, once more in a plainer form."""
+    view = Scratch.name("frame")  # a registered view, unregistered at once
     try:
         _copy_registered(con, view, frame, raw)
-    except (duckdb.Error, UnicodeError, ValueError, TypeError) as first:
+    except _COPY_ERRORS as first:
         retry = _relation_as_arrow(frame) if isinstance(frame, duckdb.DuckDBPyRelation) else None
         if retry is None and isinstance(frame, pd.DataFrame):
             retry = _objects_as_strings(frame)
         if retry is None:
-            return label, unreadable_problem(source, label, first)
+            return unreadable_problem(source, label, first)
         try:
             _copy_registered(con, view, retry, raw)
-        except (duckdb.Error, UnicodeError, ValueError, TypeError) as error:
-            return label, unreadable_problem(source, label, error)
-    scratch.add(raw)
-    return label, None
+        except _COPY_ERRORS as error:
+            return unreadable_problem(source, label, error)
+    return None
 
 
 def _copy_registered(con: duckdb.DuckDBPyConnection, view: str, frame: Any, raw: str) -> None:

@@ -13,7 +13,7 @@ import duckdb
 from linkage.errors import Problem
 from linkage.sources._csv import read_csv, unreadable_rows
 from linkage.sources._discover import accepted_suffixes, file_kind
-from linkage.sources._encoding import has_non_ascii, latin1_warning, peek, sniff_encoding
+from linkage.sources._encoding import peek
 from linkage.sources._frames import load_frame
 from linkage.sources._problems import (
     empty_file_problem,
@@ -24,6 +24,9 @@ from linkage.sources._problems import (
 from linkage.sources._sql import Scratch, run, scalar
 
 logger = logging.getLogger("linkage")
+
+#: Bytes that do not make a CSV file's first bytes a header (whitespace, NUL, byte-order marks).
+_BLANK_BYTES = b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +51,7 @@ def load(
     problems: list[Problem],
     warnings: list[Problem],
 ) -> Loaded | None:
+    """Copy one input into a scratch table; None, with a problem, when it cannot be read."""
     raw = scratch.name(f"raw_{source}")  # recorded by the loader once made
     try:
         if isinstance(value, (str, os.PathLike)):
@@ -60,7 +64,9 @@ def load(
     if relation_problem is not None:
         problems.append(relation_problem)
         return None
-    return _finish_load(con, source, label, "row", raw, None, 0, scratch, warnings)
+    return _finish_load(
+        con, raw, source=source, label=label, unit="row", scratch=scratch, warnings=warnings
+    )
 
 
 def _load_path(
@@ -72,6 +78,39 @@ def _load_path(
     problems: list[Problem],
     warnings: list[Problem],
 ) -> Loaded | None:
+    """Load a CSV or Parquet file into ``raw``; None, with a problem, when it cannot be read."""
+    checked = _check_file(source, path, problems)
+    if checked is None:
+        return None
+    kind, head = checked
+    if kind == "parquet":
+        return _load_parquet(con, source, path, raw, scratch, problems, warnings)
+    if not head.strip(_BLANK_BYTES):
+        problems.append(empty_file_problem(source, path, "no header line"))
+        return None
+    try:
+        errors = read_csv(con, source, path, head, raw, scratch, warnings)
+    except (duckdb.Error, OSError, EOFError) as error:
+        problems.append(unreadable_problem(source, path.name, error))
+        return None
+    unreadable, n_unreadable = unreadable_rows(con, errors, scratch)
+    return _finish_load(
+        con,
+        raw,
+        source=source,
+        label=path.name,
+        unit="line",
+        unreadable=unreadable,
+        n_unreadable=n_unreadable,
+        scratch=scratch,
+        warnings=warnings,
+    )
+
+
+def _check_file(
+    source: str, path: Path, problems: list[Problem]
+) -> tuple[Literal["csv", "parquet"], bytes] | None:
+    """The kind and first bytes of a file that exists, is not empty and has a known suffix."""
     if not path.exists():
         problems.append(missing_path_problem(source, path))
         return None
@@ -102,60 +141,41 @@ def _load_path(
         if path.stat().st_size == 0:
             problems.append(empty_file_problem(source, path, "0 bytes"))
             return None
-        head = peek(path)
+        return kind, peek(path)
     except (OSError, EOFError) as error:
         problems.append(unreadable_problem(source, path.name, error))
         return None
-    if kind == "parquet":
-        try:
-            run(con, f"CREATE TEMP TABLE {raw} AS SELECT * FROM read_parquet(?)", [str(path)])
-        except duckdb.Error as error:
-            problems.append(unreadable_problem(source, path.name, error))
-            return None
-        scratch.add(raw)
-        return _finish_load(con, source, path.name, "row", raw, None, 0, scratch, warnings)
 
-    if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
-        problems.append(empty_file_problem(source, path, "no header line"))
-        return None
-    encoding = sniff_encoding(head)
-    if encoding == "latin-1":
-        warnings.append(latin1_warning(source, path))
+
+def _load_parquet(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    path: Path,
+    raw: str,
+    scratch: Scratch,
+    problems: list[Problem],
+    warnings: list[Problem],
+) -> Loaded | None:
     try:
-        mark = scratch.mark()
-        errors_table, bad_encoding = read_csv(con, path, raw, encoding, scratch)
-        if encoding == "utf-8" and bad_encoding and not has_non_ascii(con, raw):
-            # Bytes that are not UTF-8 and no UTF-8 text anywhere: a Latin-1 / Windows-1252 file.
-            # (A UTF-8 file with a few broken lines keeps its UTF-8; those lines are rejected.)
-            scratch.drop(keep_before=mark)
-            encoding = "latin-1"
-            warnings.append(latin1_warning(source, path))
-            errors_table, _ = read_csv(con, path, raw, encoding, scratch)
-    except (duckdb.Error, OSError, EOFError) as error:
+        run(con, f"CREATE TEMP TABLE {raw} AS SELECT * FROM read_parquet(?)", [str(path)])
+    except duckdb.Error as error:
         problems.append(unreadable_problem(source, path.name, error))
         return None
-    unreadable, n_unreadable = unreadable_rows(con, errors_table, scratch)
+    scratch.add(raw)
     return _finish_load(
-        con,
-        source,
-        path.name,
-        "line",
-        raw,
-        unreadable,
-        n_unreadable,
-        scratch,
-        warnings,
+        con, raw, source=source, label=path.name, unit="row", scratch=scratch, warnings=warnings
     )
 
 
 def _finish_load(
     con: duckdb.DuckDBPyConnection,
+    raw: str,
+    *,
     source: str,
     label: str,
     unit: Literal["line", "row"],
-    raw: str,
-    unreadable: str | None,
-    n_unreadable: int,
+    unreadable: str | None = None,
+    n_unreadable: int = 0,
     scratch: Scratch,
     warnings: list[Problem],
 ) -> Loaded:
@@ -164,41 +184,10 @@ def _finish_load(
     n_read = scalar(con, f"SELECT count(*) FROM {raw}")
     numbers = None
     if unreadable is not None:
-        # The k-th row read is the k-th data row that was not rejected: a table of those row
-        # numbers, in order, is joined to the rows by position.
-        top = n_read + n_unreadable + scalar(con, f"SELECT max(row_number) FROM {unreadable}")
-        numbers = scratch.new("row_numbers")
-        run(
-            con,
-            f"""
-            CREATE TEMP TABLE {numbers} AS
-            SELECT i AS row_number FROM range(1, {top + 1}) t(i)
-            WHERE i NOT IN (SELECT row_number FROM {unreadable} WHERE row_number IS NOT NULL)
-            ORDER BY i LIMIT {n_read}
-            """,
-        )
-        warnings.append(
-            Problem(
-                source=source,
-                column=None,
-                message=f"{n_unreadable:,} line(s) of {label!r} could not be read (wrong number of "
-                "fields, broken quoting or bytes that are not text); they are in rejects",
-                fix="check those lines in the file; Sources.rejects() names each line",
-                kind="record",
-            )
-        )
+        numbers = _number_rows(con, unreadable, n_read, n_unreadable, scratch)
+        warnings.append(_unreadable_lines_warning(source, label, n_unreadable))
     if n_read == 0 and not n_unreadable:
-        warnings.append(
-            Problem(
-                source=source,
-                column=None,
-                message=f"{label!r} has a header but no rows"
-                if unit == "line"
-                else f"the {label} has no rows",
-                fix="check that the right data was given; an empty source links nothing",
-                kind="source",
-            )
-        )
+        warnings.append(_no_rows_warning(source, label, unit))
     return Loaded(
         source=source,
         label=label,
@@ -208,4 +197,52 @@ def _finish_load(
         row_numbers=numbers,
         unreadable=unreadable,
         n_unreadable=n_unreadable,
+    )
+
+
+def _number_rows(
+    con: duckdb.DuckDBPyConnection,
+    unreadable: str,
+    n_read: int,
+    n_unreadable: int,
+    scratch: Scratch,
+) -> str:
+    """A table of the data row numbers of the rows read, in order, to join to them by position.
+
+    The k-th row read is the k-th data row that was not rejected.
+    """
+    top = n_read + n_unreadable + scalar(con, f"SELECT max(row_number) FROM {unreadable}")
+    numbers = scratch.new("row_numbers")
+    run(
+        con,
+        f"""
+        CREATE TEMP TABLE {numbers} AS
+        SELECT i AS row_number FROM range(1, {top + 1}) t(i)
+        WHERE i NOT IN (SELECT row_number FROM {unreadable} WHERE row_number IS NOT NULL)
+        ORDER BY i LIMIT {n_read}
+        """,
+    )
+    return numbers
+
+
+def _unreadable_lines_warning(source: str, label: str, n_unreadable: int) -> Problem:
+    return Problem(
+        source=source,
+        column=None,
+        message=f"{n_unreadable:,} line(s) of {label!r} could not be read (wrong number of "
+        "fields, broken quoting or bytes that are not text); they are in rejects",
+        fix="check those lines in the file; Sources.rejects() names each line",
+        kind="record",
+    )
+
+
+def _no_rows_warning(source: str, label: str, unit: Literal["line", "row"]) -> Problem:
+    return Problem(
+        source=source,
+        column=None,
+        message=f"{label!r} has a header but no rows"
+        if unit == "line"
+        else f"the {label} has no rows",
+        fix="check that the right data was given; an empty source links nothing",
+        kind="source",
     )

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from linkage import schema
 from linkage.errors import Problem
+from linkage.schema import SOURCES
 
 
 def did_you_mean(name: object, options: Sequence[str]) -> str:
@@ -18,11 +18,11 @@ def did_you_mean(name: object, options: Sequence[str]) -> str:
 
 
 def unknown_source_problem(key: object) -> Problem:
-    hint = did_you_mean(key, schema.SOURCES)
+    hint = did_you_mean(key, SOURCES)
     return Problem(
         source=None,
         column=None,
-        message=f"unknown source {key!r}; the sources are {', '.join(schema.SOURCES)}",
+        message=f"unknown source {key!r}; the sources are {', '.join(SOURCES)}",
         fix=(hint + " " if hint else "") + "use one of the four source names",
         kind="source",
     )

@@ -1,4 +1,8 @@
-"""Rows set aside: empty and repeated ``record_id`` values, raised or moved to the rejects."""
+"""Rows set aside: the rejects table, the unreadable lines and the empty or repeated record ids.
+
+Empty and repeated ``record_id`` values are problems with ``on_bad_record="raise"``
+(:func:`check_records`) and moved to the rejects with ``"reject"`` (:func:`reject_bad_records`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,24 @@ from linkage.sources._typing import ROW_NUMBER_COLUMN, OnBadRecord
 REJECTS_SCHEMA = (
     "source VARCHAR, record_id VARCHAR, row_number BIGINT, reason VARCHAR, detail VARCHAR"
 )
+
+
+def create_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    """The rejects table, empty (replaced if it exists)."""
+    run(con, f"CREATE OR REPLACE TABLE {quote(tables.REJECTS)} ({REJECTS_SCHEMA})")
+
+
+def reject_unreadable(con: duckdb.DuckDBPyConnection, item: Loaded) -> None:
+    """The CSV lines of ``item`` that could not be read, into the rejects."""
+    if item.unreadable is None:
+        return
+    run(
+        con,
+        f"INSERT INTO {quote(tables.REJECTS)} "
+        "SELECT ?, NULL, row_number, 'unreadable_row', detail "
+        f"FROM {item.unreadable}",
+        [item.source],
+    )
 
 
 def check_records(

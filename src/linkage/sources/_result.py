@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from linkage import schema
 from linkage.errors import Problem, SourceError
+from linkage.schema import SOURCES
 from linkage.sources._problems import did_you_mean
 from linkage.sources._sql import quote
 from linkage.tables import REJECTS
@@ -71,7 +71,7 @@ class Sources:
     def rejects(self) -> pd.DataFrame:
         """The rows set aside, ordered by source then row: ``source, record_id, row_number,
         reason, detail``."""
-        order = ", ".join(f"'{s}'" for s in schema.SOURCES)
+        order = ", ".join(f"'{s}'" for s in SOURCES)
         return self.con.execute(
             f"SELECT * FROM {quote(self.rejects_table)} "
             f"ORDER BY list_position([{order}], source), row_number, reason"

@@ -7,16 +7,16 @@ from collections.abc import Mapping
 
 import duckdb
 
-from linkage import schema, tables
+from linkage import tables
 from linkage.errors import Problem
+from linkage.schema import SOURCES
 from linkage.sources._columns import Plan
 from linkage.sources._load import Loaded
-from linkage.sources._rejects import REJECTS_SCHEMA, reject_bad_records
+from linkage.sources._rejects import create_rejects, reject_bad_records, reject_unreadable
 from linkage.sources._sql import Scratch, quote, run, scalar
 from linkage.sources._typing import ROW_NUMBER_COLUMN
 
 logger = logging.getLogger("linkage")
-
 
 #: Characters trimmed from both ends of every layout value (spaces, tabs, no-break spaces, BOM).
 TRIM_CHARACTERS = (
@@ -25,13 +25,8 @@ TRIM_CHARACTERS = (
     + "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 
-
 _TRIM_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in TRIM_CHARACTERS) + "]"
-
-
 _TRIM_ENDS = f"^{_TRIM_CLASS}|{_TRIM_CLASS}$"  # RE2 (DuckDB) syntax
-
-
 _TRIM_RUNS = f"^{_TRIM_CLASS}+|{_TRIM_CLASS}+$"
 
 
@@ -68,21 +63,18 @@ def write_tables(
     scratch: Scratch,
     warnings: list[Problem],
 ) -> dict[str, str]:
-    """Create the rejects table and the source tables; ``bad_records``: sources to take bad ids from."""
-    rejects = quote(tables.REJECTS)
-    run(con, f"CREATE OR REPLACE TABLE {rejects} ({REJECTS_SCHEMA})")
+    """Create the rejects table and the source tables from the staged ones.
+
+    The unreadable lines go to the rejects, and so do the bad record ids of the ``bad_records``
+    sources. Returns source -> table name, in :data:`linkage.schema.SOURCES` order.
+    """
+    create_rejects(con)
     written: dict[str, str] = {}
-    for source in schema.SOURCES:
+    for source in SOURCES:
         if source not in staged:
             continue
         item, table = loaded[source], tables.source(source)
-        if item.unreadable is not None:
-            run(
-                con,
-                f"INSERT INTO {rejects} SELECT ?, NULL, row_number, 'unreadable_row', detail "
-                f"FROM {item.unreadable}",
-                [source],
-            )
+        reject_unreadable(con, item)
         select = f"SELECT * FROM {staged[source]}"
         if source in bad_records:
             select = reject_bad_records(con, item, staged[source], scratch, warnings)

@@ -10,28 +10,20 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from linkage import schema
+from linkage.schema import Source as Source
 
 if TYPE_CHECKING:
     import polars
 
 
-Source = schema.Source
-
-
 #: User column name -> layout column name, e.g. ``{"ALIEN_NBR": "a_number"}``.
 ColumnMapping = Mapping[str, str]
-
-
+#: What to do with empty or repeated ``record_id`` values: fail, or set the rows aside.
 OnBadRecord = Literal["raise", "reject"]
-
-
+#: Why a row is in the rejects table.
 RejectReason = Literal["unreadable_row", "empty_record_id", "duplicate_record_id"]
-
-
 REJECT_REASONS: tuple[RejectReason, ...] = get_args(RejectReason)
-
-
+#: One source as given: a CSV or Parquet path, or an in-memory table.
 SourceInput = Union[
     str,
     "os.PathLike[str]",
@@ -40,7 +32,5 @@ SourceInput = Union[
     pa.Table,
     duckdb.DuckDBPyRelation,
 ]
-
-
 #: The column holding each record's 1-based data row in its source.
 ROW_NUMBER_COLUMN = "_row_number"
