@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from linkage import tables
 from linkage.errors import InputError, LinkageError, RecordError, SchemaError, SourceError
 from linkage.sources import ROW_NUMBER_COLUMN, TRIM_CHARACTERS, Sources, read_sources
 
@@ -49,7 +50,7 @@ def test_folder_of_csvs_reads_all_four_sources_as_text(csv_folder, layout_frames
     sources = read_sources(csv_folder)
 
     assert sources.names == ("cbp", "ice", "hhs", "eoir")
-    assert sources.tables == {s: f"source_{s}" for s in sources.names}
+    assert sources.tables == {s: tables.source(s) for s in sources.names}
     assert sources.counts() == {s: len(f) for s, f in layout_frames.items()}
     assert sources.rejects().empty
     for source, frame in layout_frames.items():
@@ -113,7 +114,7 @@ def test_relation_on_the_same_connection_and_a_given_connection(layout_frames):
     relation = con.sql("SELECT * FROM hhs_frame WHERE record_id <> 'h2'")
     sources = read_sources({"hhs": relation}, con=con)
     assert sources.con is con
-    assert con.sql("SELECT count(*) FROM source_hhs").fetchall() == [(2,)]
+    assert con.sql(f"SELECT count(*) FROM {tables.source('hhs')}").fetchall() == [(2,)]
 
 
 def test_subset_of_sources_keeps_layout_order(layout_frames):
@@ -143,7 +144,7 @@ def test_repr_and_html_show_rows_and_rejects(tmp_path):
     sources = read_sources(tmp_path)
     assert repr(sources) == "Sources(cbp=1 rows; rejected=1; warnings=1)"
     page = sources._repr_html_()
-    assert "<table" in page and "source_cbp" in page and "could not be read" in page
+    assert "<table" in page and tables.source("cbp") in page and "could not be read" in page
     assert path.exists()
 
 
