@@ -248,7 +248,7 @@ def measure(
     """Run the whole job and (optionally) the plain-Splink baseline; return every figure."""
     import pandas as pd
 
-    from linkage import evaluate, handoff_report, link, normalize, read_sources
+    from linkage import evaluate, handoff_report, link, normalize, read_sources, tables
     from linkage.synthetic import SyntheticData, read_truth
 
     out: dict[str, Any] = {
@@ -287,7 +287,9 @@ def measure(
         out["records"] = int(sum(records.counts().values()))
         out["records_per_source"] = records.counts()
         out["candidate_pairs_upper_bound"] = int(result.blocking["comparisons"].sum())
-        out["pairs_scored"] = int(con.execute("SELECT count(*) FROM pairs").fetchall()[0][0])
+        out["pairs_scored"] = int(
+            con.execute(f"SELECT count(*) FROM {tables.PAIRS}").fetchall()[0][0]
+        )
         out["links"] = int(result.clustering["links"].iloc[0])
         out["refused_links"] = int(result.clustering["refused_links"].iloc[0])
         out["identities"] = int(result.clustering["identities"].iloc[0])

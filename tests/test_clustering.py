@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkage import link, normalize
+from linkage import link, normalize, tables
 from linkage.clustering import cluster
 from linkage.handoff import identity_statuses
 from linkage.model import Model, TrainingConfig, prepare_input, train
@@ -95,14 +95,14 @@ def family_con():
     ]
     pairs = pd.DataFrame(own + wrong, columns=["unique_id_l", "unique_id_r", "match_probability"])
     con.register("_pairs", pairs)
-    con.execute("CREATE TABLE pairs AS SELECT * FROM _pairs")
+    con.execute(f"CREATE TABLE {tables.PAIRS} AS SELECT * FROM _pairs")
     con.unregister("_pairs")
     return con
 
 
 def test_conflicting_links_are_refused_and_each_child_keeps_its_own_records(family_con):
     stats = cluster(family_con)
-    clusters = family_con.table("clusters").df()
+    clusters = family_con.table(tables.CLUSTERS).df()
     assert len(clusters) == 12
     assert _partition(clusters) == TRUE_PARTITION
     assert int(stats["identities"].iloc[0]) == 4
@@ -113,7 +113,7 @@ def test_conflicting_links_are_refused_and_each_child_keeps_its_own_records(fami
 
 def test_links_refused_as_conflicting_are_shown_and_put_the_identities_up_for_review(family_con):
     cluster(family_con)
-    clusters = family_con.table("clusters").df().set_index("record_id")
+    clusters = family_con.table(tables.CLUSTERS).df().set_index("record_id")
     # each record's strongest refused link; records with none have no contested link
     expected = {"A3": 0.999, "B3": 0.999, "A1": 0.95, "B2": 0.95, "C1": 0.9, "C3": 0.8,
                 "D3": 0.8, "D1": 0.7, "A2": 0.7}  # fmt: skip
@@ -126,7 +126,7 @@ def test_links_refused_as_conflicting_are_shown_and_put_the_identities_up_for_re
 
 def test_without_conflict_prevention_nothing_is_contested_nor_up_for_review(family_con):
     cluster(family_con, thresholds=Thresholds(match_probability=0.985), prevent_conflicts=False)
-    clusters = family_con.table("clusters").df()
+    clusters = family_con.table(tables.CLUSTERS).df()
     assert clusters["contested_link"].isna().all()
     identities = identity_statuses(family_con).df()
     # each child held by its own links at 0.99; the twins' link at 0.999 joins A and B unseen
@@ -136,7 +136,7 @@ def test_without_conflict_prevention_nothing_is_contested_nor_up_for_review(fami
 
 def test_without_conflict_prevention_the_siblings_chain_into_one_identity(family_con):
     stats = cluster(family_con, prevent_conflicts=False)
-    clusters = family_con.table("clusters").df()
+    clusters = family_con.table(tables.CLUSTERS).df()
     assert clusters["identity_id"].nunique() == 1
     assert int(stats["refused_links"].iloc[0]) == 0
 
@@ -145,7 +145,7 @@ def test_links_below_the_threshold_do_not_join_and_lone_records_have_no_link_pro
     family_con,
 ):
     cluster(family_con, thresholds=Thresholds(match_probability=0.995), prevent_conflicts=False)
-    clusters = family_con.table("clusters").df().set_index("record_id")
+    clusters = family_con.table(tables.CLUSTERS).df().set_index("record_id")
     # only the sibling link at 0.999 is above the threshold; the other records stand alone
     assert clusters.loc["A3", "identity_id"] == clusters.loc["B3", "identity_id"]
     assert clusters["identity_id"].nunique() == 11
@@ -168,7 +168,7 @@ def _bridged_family(extra_links: list[tuple[str, str, float]]):
     bridges = [("hhs:X3", "hhs:A3", 0.98), ("hhs:X3", "hhs:B3", 0.97)]
     con.register("_pairs", pd.DataFrame(own + bridges + extra_links,
                                         columns=["unique_id_l", "unique_id_r", "match_probability"]))  # fmt: skip
-    con.execute("CREATE TABLE pairs AS SELECT * FROM _pairs")
+    con.execute(f"CREATE TABLE {tables.PAIRS} AS SELECT * FROM _pairs")
     return con
 
 
@@ -179,7 +179,7 @@ def test_a_chain_too_large_to_check_whole_is_still_split_at_its_conflicts():
     left after the brother is split off (7 records) is checked whole, which finds the twins."""
     con = _bridged_family([("hhs:B3", "cbp:C1", 0.55)])
     stats = cluster(con, thresholds=Thresholds(max_identity_records=7))
-    clusters = con.table("clusters").df()
+    clusters = con.table(tables.CLUSTERS).df()
     assert len(clusters) == 13
     expected = {group | {"X3"} if "A3" in group else group for group in TRUE_PARTITION}
     assert _partition(clusters) == expected
@@ -193,7 +193,7 @@ def test_a_chain_too_large_to_check_whole_with_no_conflicting_link_is_still_spli
     the cap the twins stayed in one identity."""
     con = _bridged_family([])
     cluster(con, thresholds=Thresholds(max_identity_records=5))
-    clusters = con.table("clusters").df()
+    clusters = con.table(tables.CLUSTERS).df()
     expected = {group | {"X3"} if "A3" in group else group for group in TRUE_PARTITION}
     assert _partition(clusters) == expected
     assert clusters.groupby("identity_id").size().max() <= 5
