@@ -9,7 +9,7 @@ child and :attr:`SyntheticData.children` holds each child's true attributes and 
 
 The population is calibrated to ORR's published shares (country, age band, sex, state of release),
 the NYT/HHS release file (days in care, sponsor category and relationship) and the DHS OIG (2024)
-handoff figures; see :mod:`linkage._calibration` and ``docs/synthetic.md``.
+handoff figures; see :mod:`linkage.synthetic._calibration` and ``docs/synthetic.md``.
 
 Example:
     >>> from linkage.synthetic import generate
@@ -46,7 +46,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from linkage import _calibration as cal
+import linkage.synthetic._calibration as cal
 from linkage.errors import InputError, Problem, SourceError
 from linkage.schema import (
     COMMON_COLUMNS,
@@ -662,7 +662,9 @@ class _NameBank:
 
 @lru_cache(maxsize=1)
 def _name_bank() -> _NameBank:
-    text = resources.files("linkage").joinpath("data/synthetic_names.csv").read_text("utf-8")
+    text = (
+        resources.files("linkage.synthetic").joinpath("data/synthetic_names.csv").read_text("utf-8")
+    )
     rows = [
         (r["style"], r["kind"], r["name"], float(r["weight"]))
         for r in csv.DictReader(io.StringIO(text))
