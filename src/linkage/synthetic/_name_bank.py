@@ -80,6 +80,11 @@ def _pool(codes: Sequence[Any], weights: Sequence[float]) -> _Pool:
 
 @dataclass(frozen=True)
 class NameBank:
+    """Every name as a code into ``vocab``: tables that write codes, pools that draw them.
+
+    Codes below ``n_base`` are listed names; the rest are their misspellings (``variants``).
+    """
+
     vocab: tuple[str, ...]
     display: pa.Array  # as written by HHS: mixed case with accents
     title_ascii: pa.Array
@@ -94,6 +99,7 @@ class NameBank:
     variants: dict[str, tuple[np.ndarray, np.ndarray]]  # kind -> (offsets, codes)
 
     def code(self, name: str) -> int:
+        """The code of a name of the vocabulary."""
         return self.vocab.index(name)
 
     def variant(self, kind: str, codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -110,15 +116,48 @@ class NameBank:
         return out
 
 
+#: (style, kind) -> (codes, weights) of a name list; a compound given name is a pair of codes.
+_NameLists = dict[tuple[str, str], tuple[list[Any], list[float]]]
+
+
 @lru_cache(maxsize=1)
 def name_bank() -> NameBank:
-    text = (
-        resources.files("linkage.synthetic").joinpath("data/synthetic_names.csv").read_text("utf-8")
+    """The name bank, built once per process from ``data/synthetic_names.csv``."""
+    rows = _read_name_rows()
+    base = _base_vocabulary(rows)
+    vocab, variants = _with_variants(base)
+    index = {name: i for i, name in enumerate(vocab)}
+    given, compound, surname = _pools(_name_lists(rows, index))
+    spellable = np.ones(len(vocab), dtype=bool)
+    spellable[[index[p] for p in _PLACEHOLDERS]] = False
+    ascii_title = [without_accents(v) for v in vocab]
+    return NameBank(
+        vocab=tuple(vocab),
+        display=string_array(vocab),
+        title_ascii=string_array(ascii_title),
+        upper_ascii=string_array([v.upper() for v in ascii_title]),
+        n_base=len(base),
+        spellable=spellable,
+        fnu=index["FNU"],
+        lnu=index["LNU"],
+        given=given,
+        compound=compound,
+        surname=surname,
+        variants=variants,
     )
-    rows = [
+
+
+def _read_name_rows() -> list[tuple[str, str, str, float]]:
+    """The rows of ``data/synthetic_names.csv``: (style, kind, name, weight)."""
+    data = resources.files("linkage.synthetic").joinpath("data/synthetic_names.csv")
+    return [
         (r["style"], r["kind"], r["name"], float(r["weight"]))
-        for r in csv.DictReader(io.StringIO(text))
+        for r in csv.DictReader(io.StringIO(data.read_text("utf-8")))
     ]
+
+
+def _base_vocabulary(rows: Sequence[tuple[str, str, str, float]]) -> list[str]:
+    """Every listed name (both parts of a compound), the common names and placeholders, sorted."""
     base: set[str] = set(_PLACEHOLDERS)
     for _style, kind, name, _ in rows:
         if kind.endswith("_compound"):
@@ -127,14 +166,25 @@ def name_bank() -> NameBank:
             base.add(name)
     for _, g1, g2, s1, s2 in COMMON_NAMES:
         base.update(x for x in (g1, g2, s1, s2) if x)
-    vocab = sorted(base)
-    index = {name: i for i, name in enumerate(vocab)}
-    n_base = len(vocab)
+    return sorted(base)
 
+
+def _with_variants(
+    base: list[str],
+) -> tuple[list[str], dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """The vocabulary: ``base`` then every misspelling of a base name, and where they are.
+
+    Returns:
+        ``(vocab, variants)`` where ``variants[kind] = (offsets, codes)`` for ``kind`` in
+        ``"phonetic"``, ``"typo"``: the variants of code ``c`` are
+        ``codes[offsets[c]:offsets[c + 1]]``. Variants have no variants of their own.
+    """
+    vocab = list(base)
+    index = {name: i for i, name in enumerate(vocab)}
     near = keyboard_neighbours()
     typo_rng = np.random.default_rng(_TYPO_SEED)
     tables: dict[str, tuple[list[int], list[int]]] = {"phonetic": ([0], []), "typo": ([0], [])}
-    for name in vocab[:n_base]:
+    for name in base:
         for kind, found in (
             ("phonetic", [] if name in _PLACEHOLDERS else phonetic_variants(name)),
             ("typo", [] if name in _PLACEHOLDERS else typo_variants(name, typo_rng, near)),
@@ -148,17 +198,27 @@ def name_bank() -> NameBank:
             off.append(len(codes))
     variants = {}
     for kind, (off, codes) in tables.items():
-        off += [off[-1]] * (len(vocab) - n_base)  # variants have no variants of their own
+        off += [off[-1]] * (len(vocab) - len(base))  # variants have no variants of their own
         variants[kind] = (np.asarray(off, dtype=np.int64), np.asarray(codes, dtype=np.int64))
+    return vocab, variants
 
-    # (style, kind) -> (codes, weights); a compound given name is a pair of codes
-    lists: dict[tuple[str, str], tuple[list[Any], list[float]]] = {}
+
+def _name_lists(rows: Sequence[tuple[str, str, str, float]], index: dict[str, int]) -> _NameLists:
+    """The rows as codes and weights per (style, kind)."""
+    lists: _NameLists = {}
     for style, kind, name, weight in rows:
         parts = name.split(" ", 1)
         code = (index[parts[0]], index[parts[1]]) if kind.endswith("_compound") else index[name]
         bucket, bucket_weights = lists.setdefault((style, kind), ([], []))
         bucket.append(code)
         bucket_weights.append(weight)
+    return lists
+
+
+def _pools(
+    lists: _NameLists,
+) -> tuple[dict[tuple[str, str], _Pool], dict[tuple[str, str], _Pool], dict[str, _Pool]]:
+    """Pools of single given names and of compound given names per (style, sex); of surnames."""
     sexes = (("M", ""), ("F", "fe"))
     given = {(st, sex): _pool(*lists[(st, f"{fe}male")]) for st in _OWN_STYLES for sex, fe in sexes}
     compound = {
@@ -168,6 +228,12 @@ def name_bank() -> NameBank:
         if (st, f"{fe}male_compound") in lists
     }
     surname = {st: _pool(*lists[(st, "surname")]) for st in _OWN_STYLES}
+    surname["maya"] = _maya_surname_pool(lists)
+    return given, compound, surname
+
+
+def _maya_surname_pool(lists: _NameLists) -> _Pool:
+    """Surnames of indigenous Guatemalan families: Mayan, saint-name and Spanish lists mixed."""
     maya_codes: list[int] = []
     maya_weights: list[float] = []
     for part, share in _MAYA_SURNAME_MIX.items():
@@ -175,25 +241,7 @@ def name_bank() -> NameBank:
         total = sum(part_weights)
         maya_codes += part_codes
         maya_weights += [w / total * share for w in part_weights]
-    surname["maya"] = _pool(maya_codes, maya_weights)
-
-    spellable = np.ones(len(vocab), dtype=bool)
-    spellable[[index[p] for p in _PLACEHOLDERS]] = False
-    ascii_title = [without_accents(v) for v in vocab]
-    return NameBank(
-        vocab=tuple(vocab),
-        display=string_array(vocab),
-        title_ascii=string_array(ascii_title),
-        upper_ascii=string_array([v.upper() for v in ascii_title]),
-        n_base=n_base,
-        spellable=spellable,
-        fnu=index["FNU"],
-        lnu=index["LNU"],
-        given=given,
-        compound=compound,
-        surname=surname,
-        variants=variants,
-    )
+    return _pool(maya_codes, maya_weights)
 
 
 def draw_given_names(
