@@ -1,8 +1,9 @@
-"""The name bank: every name the generator writes, as codes, with pools to draw them by style.
+"""The name bank: every name the generator writes, as a code, and the draws of names by style.
 
 Names come from frequency lists in ``data/synthetic_names.csv`` (given names by style and sex,
-compound given names, surnames); each name's misspellings are added to the vocabulary so that
-records carry codes, written through Arrow tables (with accents, ASCII title case, ASCII upper case).
+compound given names, surnames). Each name's misspellings are added to the vocabulary, so records
+carry codes and are written through Arrow tables (with accents, ASCII title case, ASCII upper
+case). :func:`draw_given_names` and :func:`draw_surnames` draw a person's names for their style.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Places: the countries children come from and the US addresses of sponsors and court records.
 
 :func:`country_forms` holds every way a country is written; :func:`geography` the states (ORR
-releases by state), their ZIP3 ranges and cities; :func:`draw_addresses` draws addresses as codes and
-:func:`format_address` writes them.
+releases by state), their ZIP3 ranges and cities; :func:`draw_addresses` draws addresses as
+codes and :func:`format_address` writes them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The result of :func:`~linkage.synthetic.generate`: :class:`SyntheticData` and its table dtypes."""
+"""What :func:`~linkage.synthetic.generate` returns: :class:`SyntheticData`, and its dtypes."""
 
 from __future__ import annotations
 
