@@ -1,8 +1,8 @@
 """Places: the countries children come from and the US addresses of sponsors and court records.
 
-:func:`country_forms` holds every way a country is written; :func:`geography` the states (ORR
-releases by state), their ZIP3 ranges and cities; :func:`draw_addresses` draws addresses as
-codes and :func:`format_address` writes them.
+:data:`COUNTRY_GROUPS` are the country groups of the NYT tables; :func:`country_forms` holds every
+way a country is written; :func:`geography` the states (ORR releases by state), their ZIP3 ranges
+and cities; :func:`draw_addresses` draws addresses as codes and :func:`format_address` writes them.
 """
 
 from __future__ import annotations
@@ -45,6 +45,13 @@ def country_forms() -> dict[str, pa.Array]:
         "eoir": string_array([_eoir_code(c) for c in COUNTRIES]),
     }
 
+
+#: Country groups of the NYT custody-duration and sponsor tables.
+COUNTRY_GROUPS: tuple[str, ...] = ("Guatemala", "Honduras", "El Salvador", "Mexico", "Other")
+#: The country group (index into ``COUNTRY_GROUPS``) of each country (index into ``COUNTRIES``).
+GROUP_OF_COUNTRY = np.array(
+    [COUNTRY_GROUPS.index(cal.COUNTRY_GROUP.get(c, "Other")) for c in COUNTRIES]
+)
 
 #: Sponsor states (USPS codes), in the order of the calibration tables.
 STATES: tuple[str, ...] = tuple(cal.ORR_RELEASED_BY_STATE)

@@ -11,8 +11,9 @@ from linkage.synthetic._arrays import to_objects, zero_padded
 from linkage.synthetic._calendar import year_month_day
 from linkage.synthetic._name_bank import STYLES, NameBank
 from linkage.synthetic._places import COUNTRIES, STATES
-from linkage.synthetic._population import AGE_BANDS, NT, RELATIONS, Population
+from linkage.synthetic._population import AGE_BANDS, NT, Population
 from linkage.synthetic._result import CHILDREN_DTYPES
+from linkage.synthetic._sponsors import RELATIONS
 
 _CHILD_ID_PREFIX = "C"
 _GROUP_ID_PREFIX = "G"
