@@ -204,7 +204,7 @@ def _draw_families(n: int, rates: Rates, rng: np.random.Generator, bank: NameBan
 
 
 def _draw_family_sizes(n: int, rates: Rates, rng: np.random.Generator) -> np.ndarray:
-    """Sizes of the family units in random order: sibling groups of 2-4, the other children alone."""
+    """Sizes of the family units in random order: sibling groups of 2-4, other children alone."""
     mean_size = float(np.dot(_SIBLING_SIZES, _SIBLING_SIZE_P))
     n_groups = int(round(n * rates.sibling / mean_size))
     sizes = np.asarray(_SIBLING_SIZES)[draw_categorical(rng, _SIBLING_SIZE_P, n_groups)]
