@@ -68,9 +68,63 @@ SEX_FORMS: dict[str, tuple[tuple[tuple[str, str, str | None], float], ...]] = {
 }
 
 
+def render_source(
+    source: str,
+    recs: Records,
+    pop: Population,
+    rates: Rates,
+    rng: np.random.Generator,
+    bank: NameBank,
+    dates: DateFormatter,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``source``'s extract of the records ``recs``, in the standard input layout.
+
+    Returns:
+        The extract (every value ``str`` or ``None``) and the child behind each of its rows.
+    """
+    recs = _in_event_order(recs, rng)
+    child, fmt = recs.child, SOURCE_DATE_FORMAT[source]
+    columns: dict[str, Any] = {"record_id": _record_ids(source, len(child))}
+    names, accents = render_names(source, child, pop, rates, rng, bank)
+    columns.update(names)
+    columns["a_number"] = _render_a_numbers(source, child, pop, rates, rng)
+    dob, dob_missing = _render_dob(child, pop, rates, rng)
+    columns["dob"] = dates(dob, fmt, dob_missing)
+    columns["sex"] = _render_sex(source, child, pop, rates, rng)
+    columns["country"] = _render_country(source, child, pop, rates, rng)
+    columns["event_date"] = dates(recs.event, fmt)
+    if source == "ice":
+        columns["nta_issued_date"] = dates(recs.extra["nta"], fmt, ~recs.extra["nta_ok"])
+    elif source == "hhs":
+        columns.update(_hhs_columns(recs, accents, pop, rng, bank, dates))
+    elif source == "eoir":
+        columns.update(_eoir_columns(recs, pop, rng, dates))
+    frame = pd.DataFrame({c: pd.Series(columns[c], dtype=object) for c in LAYOUT[source]})
+    return frame, child
+
+
+def _in_event_order(recs: Records, rng: np.random.Generator) -> Records:
+    """The records in event order, ties at random: a record_id says nothing about the child."""
+    order = np.lexsort((rng.random(len(recs.child)), recs.event))
+    extra = {k: v[order] for k, v in recs.extra.items()}
+    return Records(recs.child[order], recs.seq[order], recs.event[order], extra)
+
+
+def _record_ids(source: str, m: int) -> np.ndarray:
+    """``CBP-000001``, ``CBP-000002``, ... for ``m`` records."""
+    width = max(6, len(str(m)))
+    numbers = zero_padded(np.arange(1, m + 1), width)
+    return to_objects(pc.binary_join_element_wise(RECORD_ID_PREFIX[source], numbers, "-"))
+
+
 def _render_a_numbers(
     source: str, child: np.ndarray, pop: Population, rates: Rates, rng: np.random.Generator
 ) -> np.ndarray:
+    """A-numbers in the source's forms, with clerical errors, sometimes blank.
+
+    The court and some HHS records carry a child's later number; a clerical error puts another
+    child's number or mistypes one.
+    """
     m = len(child)
     a2 = pop.a2[child]
     later = {"eoir": a2 >= 0, "hhs": pop.hhs_uses_a2[child]}.get(source, np.zeros(m, dtype=bool))
@@ -79,37 +133,8 @@ def _render_a_numbers(
     value[dup] = pop.a1[rng.integers(0, pop.n, int(dup.sum()))]
     typo = np.flatnonzero(rng.random(m) < rates.a_number_typo)
     if len(typo):
-        digits = (value[typo, None] // 10 ** np.arange(8, -1, -1)) % 10
-        p = rng.integers(0, 8, len(typo))
-        rows = np.arange(len(typo))
-        transpose = (rng.random(len(typo)) < 0.5) & (digits[rows, p] != digits[rows, p + 1])
-        a, b = digits[rows, p].copy(), digits[rows, p + 1].copy()
-        digits[rows[transpose], p[transpose]] = b[transpose]
-        digits[rows[transpose], p[transpose] + 1] = a[transpose]
-        change = ~transpose
-        q = rng.integers(0, 9, len(typo))
-        digits[rows[change], q[change]] = (
-            digits[rows[change], q[change]] + rng.integers(1, 10, int(change.sum()))
-        ) % 10
-        value[typo] = (digits * 10 ** np.arange(8, -1, -1)).sum(axis=1)
-    nine = zero_padded(value, 9)
-    bare = pc.utf8_ltrim(nine, characters="0")
-    dashed = join_strings(
-        [
-            pc.utf8_slice_codeunits(nine, 0, 3),
-            pc.utf8_slice_codeunits(nine, 3, 6),
-            pc.utf8_slice_codeunits(nine, 6, 9),
-        ],
-        "-",
-    )
-    forms = {
-        "9": nine,
-        "A+9": pc.binary_join_element_wise("A", nine, ""),
-        "3-3-3": dashed,
-        "A+3-3-3": pc.binary_join_element_wise("A", dashed, ""),
-        "A+digits": pc.binary_join_element_wise("A", bare, ""),
-        "digits-dashed": pc.utf8_ltrim(pc.utf8_ltrim(dashed, characters="0"), characters="-"),
-    }
+        value[typo] = _mistyped(value[typo], rng)
+    forms = _a_number_forms(value)
     names = list(A_NUMBER_FORMATS[source])
     pick = draw_categorical(rng, list(A_NUMBER_FORMATS[source].values()), m)
     out = forms[names[0]]
@@ -120,9 +145,54 @@ def _render_a_numbers(
     return to_objects(out)
 
 
+def _mistyped(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each 9-digit number with two adjacent digits transposed, or else one digit changed."""
+    k = len(values)
+    digits = (values[:, None] // 10 ** np.arange(8, -1, -1)) % 10
+    p = rng.integers(0, 8, k)
+    rows = np.arange(k)
+    transpose = (rng.random(k) < 0.5) & (digits[rows, p] != digits[rows, p + 1])
+    a, b = digits[rows, p].copy(), digits[rows, p + 1].copy()
+    digits[rows[transpose], p[transpose]] = b[transpose]
+    digits[rows[transpose], p[transpose] + 1] = a[transpose]
+    change = ~transpose
+    q = rng.integers(0, 9, k)
+    digits[rows[change], q[change]] = (
+        digits[rows[change], q[change]] + rng.integers(1, 10, int(change.sum()))
+    ) % 10
+    mistyped: np.ndarray = (digits * 10 ** np.arange(8, -1, -1)).sum(axis=1)
+    return mistyped
+
+
+def _a_number_forms(value: np.ndarray) -> dict[str, pa.Array]:
+    """Every way an A-number is written (the keys of ``A_NUMBER_FORMATS``)."""
+    nine = zero_padded(value, 9)
+    bare = pc.utf8_ltrim(nine, characters="0")
+    dashed = join_strings(
+        [
+            pc.utf8_slice_codeunits(nine, 0, 3),
+            pc.utf8_slice_codeunits(nine, 3, 6),
+            pc.utf8_slice_codeunits(nine, 6, 9),
+        ],
+        "-",
+    )
+    return {
+        "9": nine,
+        "A+9": pc.binary_join_element_wise("A", nine, ""),
+        "3-3-3": dashed,
+        "A+3-3-3": pc.binary_join_element_wise("A", dashed, ""),
+        "A+digits": pc.binary_join_element_wise("A", bare, ""),
+        "digits-dashed": pc.utf8_ltrim(pc.utf8_ltrim(dashed, characters="0"), characters="-"),
+    }
+
+
 def _render_dob(
     child: np.ndarray, pop: Population, rates: Rates, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Dates of birth as recorded, and which records leave the dob blank.
+
+    Age determination shifts the year; day and month get swapped; 1 January stands in.
+    """
     m = len(child)
     y, mo, d = year_month_day(pop.dob[child])
     shift = rng.random(m) < rates.dob_year_shift
@@ -138,6 +208,7 @@ def _render_dob(
 def _render_sex(
     source: str, child: np.ndarray, pop: Population, rates: Rates, rng: np.random.Generator
 ) -> np.ndarray:
+    """Sex, sometimes wrong or blank, in the source's labels."""
     m = len(child)
     sex = pop.sex[child].copy()
     wrong = rng.random(m) < rates.sex_wrong
@@ -155,6 +226,7 @@ def _render_sex(
 def _render_country(
     source: str, child: np.ndarray, pop: Population, rates: Rates, rng: np.random.Generator
 ) -> np.ndarray:
+    """Countries in the source's forms, sometimes blank."""
     m = len(child)
     tables = country_forms()
     names = list(COUNTRY_FORMS[source])
@@ -167,75 +239,70 @@ def _render_country(
     return to_objects(out)
 
 
-def render_source(
-    source: str,
+def _hhs_columns(
     recs: Records,
+    accents: np.ndarray,
     pop: Population,
-    rates: Rates,
     rng: np.random.Generator,
     bank: NameBank,
     dates: DateFormatter,
-) -> tuple[pd.DataFrame, np.ndarray]:
-    # extracts come in event order; the record_id says nothing about the child
-    order = np.lexsort((rng.random(len(recs.child)), recs.event))
-    child, seq, event = recs.child[order], recs.seq[order], recs.event[order]
-    extra = {k: v[order] for k, v in recs.extra.items()}
-    m = len(child)
-    fmt = SOURCE_DATE_FORMAT[source]
-    columns: dict[str, Any] = {}
-    width = max(6, len(str(m)))
-    columns["record_id"] = to_objects(
-        pc.binary_join_element_wise(
-            RECORD_ID_PREFIX[source], zero_padded(np.arange(1, m + 1), width), "-"
-        )
-    )
-    names, accents = render_names(source, child, pop, rates, rng, bank)
-    columns.update(names)
-    columns["a_number"] = _render_a_numbers(source, child, pop, rates, rng)
-    dob, dob_missing = _render_dob(child, pop, rates, rng)
-    columns["dob"] = dates(dob, fmt, dob_missing)
-    columns["sex"] = _render_sex(source, child, pop, rates, rng)
-    columns["country"] = _render_country(source, child, pop, rates, rng)
-    columns["event_date"] = dates(event, fmt)
-    if source == "ice":
-        columns["nta_issued_date"] = dates(extra["nta"], fmt, ~extra["nta_ok"])
-    elif source == "hhs":
-        columns["release_date"] = dates(extra["release"], fmt, ~extra["release_ok"])
-        sp = pop.sponsor_name
-        cols = [sp["g1"][child], sp["g2"][child], sp["s1"][child], sp["s2"][child]]
-        with_acc = join_strings([take_codes(bank.display, c) for c in cols])
-        without = join_strings([take_codes(bank.title_ascii, c) for c in cols])
-        missing = ~extra["sponsor_ok"]
-        columns["sponsor_name"] = to_objects(
-            if_else(missing, pa.nulls(m, pa.string()), if_else(accents, with_acc, without))
-        )
-        parts = {k: v[child] for k, v in pop.address.items()}
-        address = format_address(parts, upper=False, long_suffix=np.zeros(m, dtype=bool))
-        columns["sponsor_address"] = to_objects(if_else(missing, pa.nulls(m, pa.string()), address))
-        zip5 = zero_padded(parts["zip"], 5)
-        plus4 = join_strings([zip5, pa.array(parts["plus4"]).cast(pa.string())], "-")
-        zips = if_else(rng.random(m) < 0.10, plus4, zip5)
-        columns["sponsor_zip"] = to_objects(if_else(missing, pa.nulls(m, pa.string()), zips))
-    elif source == "eoir":
-        columns["hearing_date"] = dates(extra["hearing"], fmt)
-        columns["absentia"] = np.where(extra["absentia"], "Y", "N").astype(object)
-        parts = {k: v[child] for k, v in pop.address.items()}
-        own = extra["own_address"]
-        state = np.where(
-            pop.state[child] >= 0,
-            pop.state[child],
-            draw_categorical(rng, geography()["state_probs"].sum(axis=0), m),
-        )
-        # a move stays in the state; a change of venue (second record) goes anywhere
-        state = np.where(
-            (seq == 1) & (rng.random(m) < 0.5),
-            draw_categorical(rng, geography()["state_probs"].sum(axis=0), m),
-            state,
-        )
-        fresh = draw_addresses(rng, state)
-        parts = {k: np.where(own, fresh[k], parts[k]) for k in parts}
-        long_suffix = rng.random(m) < 0.5
-        columns["address"] = to_objects(format_address(parts, upper=True, long_suffix=long_suffix))
-        columns["zip"] = to_objects(zero_padded(parts["zip"], 5))
-    frame = pd.DataFrame({c: pd.Series(columns[c], dtype=object) for c in LAYOUT[source]})
-    return frame, child
+) -> dict[str, np.ndarray]:
+    """The release date and the sponsor's name, address and ZIP.
+
+    The sponsor's fields are blank until the sponsor is known; the name keeps its accents where
+    the child's does.
+    """
+    child, m = recs.child, len(recs.child)
+    missing = ~recs.extra["sponsor_ok"]
+
+    def unless_missing(values: pa.Array) -> np.ndarray:
+        return to_objects(if_else(missing, pa.nulls(m, pa.string()), values))
+
+    sp = pop.sponsor_name
+    cols = [sp["g1"][child], sp["g2"][child], sp["s1"][child], sp["s2"][child]]
+    with_acc = join_strings([take_codes(bank.display, c) for c in cols])
+    without = join_strings([take_codes(bank.title_ascii, c) for c in cols])
+    parts = {k: v[child] for k, v in pop.address.items()}
+    address = format_address(parts, upper=False, long_suffix=np.zeros(m, dtype=bool))
+    zip5 = zero_padded(parts["zip"], 5)
+    plus4 = join_strings([zip5, pa.array(parts["plus4"]).cast(pa.string())], "-")
+    zips = if_else(rng.random(m) < 0.10, plus4, zip5)
+    fmt = SOURCE_DATE_FORMAT["hhs"]
+    return {
+        "release_date": dates(recs.extra["release"], fmt, ~recs.extra["release_ok"]),
+        "sponsor_name": unless_missing(if_else(accents, with_acc, without)),
+        "sponsor_address": unless_missing(address),
+        "sponsor_zip": unless_missing(zips),
+    }
+
+
+def _eoir_columns(
+    recs: Records, pop: Population, rng: np.random.Generator, dates: DateFormatter
+) -> dict[str, np.ndarray]:
+    """The latest hearing date, the in-absentia flag and the child's address and ZIP."""
+    parts = _court_address(recs, pop, rng)
+    long_suffix = rng.random(len(recs.child)) < 0.5
+    fmt = SOURCE_DATE_FORMAT["eoir"]
+    return {
+        "hearing_date": dates(recs.extra["hearing"], fmt),
+        "absentia": np.where(recs.extra["absentia"], "Y", "N").astype(object),
+        "address": to_objects(format_address(parts, upper=True, long_suffix=long_suffix)),
+        "zip": to_objects(zero_padded(parts["zip"], 5)),
+    }
+
+
+def _court_address(
+    recs: Records, pop: Population, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """The sponsor's address, or a new one where the record says the child moved.
+
+    A move stays in the sponsor's state; a change of venue (a second record) may go anywhere;
+    a child never handed to HHS lives in a state drawn like the sponsors'.
+    """
+    child, seq, m = recs.child, recs.seq, len(recs.child)
+    state_p = geography()["state_probs"].sum(axis=0)
+    state = np.where(pop.state[child] >= 0, pop.state[child], draw_categorical(rng, state_p, m))
+    state = np.where((seq == 1) & (rng.random(m) < 0.5), draw_categorical(rng, state_p, m), state)
+    fresh = draw_addresses(rng, state)
+    own = recs.extra["own_address"]
+    return {k: np.where(own, fresh[k], v[child]) for k, v in pop.address.items()}
