@@ -11,13 +11,13 @@ import pandas as pd
 from linkage.errors import InputError, Problem
 from linkage.schema import SOURCES
 from linkage.synthetic._calendar import DateFormatter
-from linkage.synthetic._journeys import draw_journeys
-from linkage.synthetic._name_bank import name_bank
-from linkage.synthetic._population import draw_population
+from linkage.synthetic._journeys import Records, draw_journeys
+from linkage.synthetic._name_bank import NameBank, name_bank
+from linkage.synthetic._population import Population, draw_population
 from linkage.synthetic._rates import Rates
 from linkage.synthetic._render import render_source
 from linkage.synthetic._result import TRUTH_DTYPES, SyntheticData
-from linkage.synthetic._truth import children_frame, number_children
+from linkage.synthetic._truth import children_frame, number_children, record_truth
 
 logger = logging.getLogger("linkage")
 
@@ -77,33 +77,12 @@ def generate(n_children: int, *, seed: int = 0, rates: Rates | None = None) -> S
     _check_generate_args(n_children, seed)
     rates = Rates() if rates is None else rates
     started = time.perf_counter()
-    seeds = np.random.SeedSequence(int(seed)).spawn(len(_STAGES))
-    rngs = {stage: np.random.default_rng(s) for stage, s in zip(_STAGES, seeds, strict=True)}
+    rngs = _stage_rngs(int(seed))
     bank = name_bank()
     pop = draw_population(int(n_children), rates, rngs["population"], bank)
     records = draw_journeys(pop, rates, rngs["journeys"])
     child_ids = number_children(pop.n)
-    lo = int(min(pop.dob.min(), pop.appr.min()) - 3 * 366)
-    hi = int(max(r.event.max() for r in records.values() if len(r.event)) + 3 * 366)
-    if len(records["eoir"].event):
-        hi = max(hi, int(records["eoir"].extra["hearing"].max()) + 1)
-    dates = DateFormatter(lo, max(hi, int(pop.release.max()) + 1))
-    sources: dict[str, pd.DataFrame] = {}
-    truth_parts = []
-    for source in SOURCES:
-        frame, child = render_source(source, records[source], pop, rates, rngs[source], bank, dates)
-        sources[source] = frame
-        truth_parts.append(
-            pd.DataFrame(
-                {
-                    "source": pd.Series(np.full(len(frame), source, dtype=object), dtype=object),
-                    "record_id": frame["record_id"],
-                    "child_id": pd.Series(child_ids[child], dtype=object),
-                }
-            )
-        )
-        logger.debug("synthetic: %s rendered, %d records", source, len(frame))
-    truth = pd.concat(truth_parts, ignore_index=True).astype(TRUTH_DTYPES)
+    sources, truth = _render_sources(records, pop, rates, rngs, bank, child_ids)
     children = children_frame(pop, child_ids, bank)
     data = SyntheticData(
         sources=sources, truth=truth, children=children, seed=int(seed), rates=rates
@@ -116,3 +95,43 @@ def generate(n_children: int, *, seed: int = 0, rates: Rates | None = None) -> S
         seed,
     )
     return data
+
+
+def _stage_rngs(seed: int) -> dict[str, np.random.Generator]:
+    """One independent random stream per stage, spawned from ``seed``."""
+    seeds = np.random.SeedSequence(seed).spawn(len(_STAGES))
+    return {stage: np.random.default_rng(s) for stage, s in zip(_STAGES, seeds, strict=True)}
+
+
+def _render_sources(
+    records: dict[str, Records],
+    pop: Population,
+    rates: Rates,
+    rngs: dict[str, np.random.Generator],
+    bank: NameBank,
+    child_ids: np.ndarray,
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Each source's extract (drawn from its own stream) and the record -> child truth."""
+    dates = _date_formatter(pop, records)
+    sources: dict[str, pd.DataFrame] = {}
+    truth_parts = []
+    for source in SOURCES:
+        frame, child = render_source(source, records[source], pop, rates, rngs[source], bank, dates)
+        sources[source] = frame
+        truth_parts.append(record_truth(source, frame["record_id"], child_ids[child]))
+        logger.debug("synthetic: %s rendered, %d records", source, len(frame))
+    truth = pd.concat(truth_parts, ignore_index=True).astype(TRUTH_DTYPES)
+    return sources, truth
+
+
+def _date_formatter(pop: Population, records: dict[str, Records]) -> DateFormatter:
+    """A formatter for every day a record can carry.
+
+    It starts three years before the earliest birth or apprehension (a written dob may be two
+    years off) and ends past the last event, hearing and release.
+    """
+    lo = int(min(pop.dob.min(), pop.appr.min()) - 3 * 366)
+    hi = int(max(r.event.max() for r in records.values() if len(r.event)) + 3 * 366)
+    if len(records["eoir"].event):
+        hi = max(hi, int(records["eoir"].extra["hearing"].max()) + 1)
+    return DateFormatter(lo, max(hi, int(pop.release.max()) + 1))
