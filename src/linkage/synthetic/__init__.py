@@ -21,6 +21,14 @@ Example:
 
 Everything is drawn from ``numpy.random.default_rng`` streams spawned from ``seed``: the same seed
 gives identical frames on every platform, and no step loops in Python over records.
+
+Inside the package, data flows down this list (each module imports only those above it):
+``_calibration`` (published figures), ``_rates`` (:class:`Rates`), ``_arrays`` and ``_calendar``
+(array and date helpers), ``_spelling`` and ``_name_bank`` (names and their misspellings),
+``_places`` (countries, addresses), ``_sponsors``, ``_population`` (families and children),
+``_journeys`` (the records each source holds), ``_render_names`` and ``_render`` (the extracts),
+``_result`` (:class:`SyntheticData`), ``_truth`` (the truth tables), ``_generate``
+(:func:`generate`) and ``_io`` (:func:`write`, :func:`read_truth`).
 """
 
 from __future__ import annotations
