@@ -309,7 +309,8 @@ def _draw_sexes(fy: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     male = np.array(
         [cal.ORR_SEX_SHARE[y]["M"] / sum(cal.ORR_SEX_SHARE[y].values()) for y in cal.FISCAL_YEARS]
     )
-    return (rng.random(len(fy)) >= male[fy - cal.FISCAL_YEARS[0]]).astype(np.int64)
+    sex: np.ndarray = (rng.random(len(fy)) >= male[fy - cal.FISCAL_YEARS[0]]).astype(np.int64)
+    return sex
 
 
 def _draw_dates_of_birth(appr: np.ndarray, fy: np.ndarray, rng: np.random.Generator) -> np.ndarray:
