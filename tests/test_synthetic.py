@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 from rapidfuzz.distance import DamerauLevenshtein
 
-from linkage import _calibration as cal
 from linkage.errors import InputError, LinkageError, SourceError
 from linkage.schema import (
     COMMON_COLUMNS,
@@ -23,6 +22,7 @@ from linkage.schema import (
     STATUSES,
 )
 from linkage.synthetic import PHONETIC_RULES, Rates, SyntheticData, generate, read_truth, write
+from linkage.synthetic import _calibration as cal
 
 N = 20_000
 SEX = {"M": "M", "F": "F", "Male": "M", "Female": "F"}
