@@ -33,9 +33,9 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from linkage._countries import country_code
-from linkage._names import COMMON_GIVEN_NAMES, COMMON_SURNAMES
-from linkage._phonetic import spanish_key
+from linkage.normalization._countries import country_code
+from linkage.normalization._name_priors import COMMON_GIVEN_NAMES, COMMON_SURNAMES
+from linkage.normalization._phonetic import spanish_key
 from linkage.schema import (
     ABSENTIA_FALSE,
     ABSENTIA_TRUE,
