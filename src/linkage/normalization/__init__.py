@@ -1,65 +1,55 @@
 """Names, dates, A-numbers and countries -> one canonical person record per input record.
 
 :func:`normalize` turns the validated source tables of :func:`linkage.read_sources` into the DuckDB
-table ``records`` whose columns are :data:`linkage.schema.CANONICAL_COLUMNS`. The heavy work is SQL
-run by DuckDB; the few Python functions (country lookup, Spanish phonetic keys, splitting a
-"First Middle Last" full name) run over *distinct* values and are joined back.
+table ``records`` (:data:`linkage.tables.RECORDS`) whose columns are
+:data:`linkage.schema.CANONICAL_COLUMNS`. The heavy work is SQL run by DuckDB; the few Python
+functions (country lookup, Spanish phonetic keys, splitting a "First Middle Last" full name) run
+over *distinct* values and are joined back.
 
-Steps, in order:
+Steps, in order, each in its own module:
 
-1. ``_stage``: a view of the sources' columns side by side (absent columns are NULL).
-2. names: folded (accents, case, punctuation), placeholders ("FNU", "LNU", ...) removed, particles
-   joined to the word they precede ("DE LA CRUZ"), "LAST, FIRST MIDDLE" split at the comma, a
-   "First Middle Last" full name split by how often each token is a given name or a surname in the
-   data, a middle name that holds a surname moved to the surnames.
-3. identifiers, dates, sex, country, places, court fields.
-4. the quality flags (``name_issue``, ``a_number_issue``, ``dob_issue``) that the profile counts.
+1. ``_macros``: the SQL macros the other steps call (folding a name, reading a date).
+2. ``_stage``: a view of the sources' columns side by side (absent columns are NULL).
+3. ``_names``: names folded (accents, case, punctuation), placeholders ("FNU", "LNU", ...)
+   removed, particles joined to the word they precede ("DE LA CRUZ"), "LAST, FIRST MIDDLE" split
+   at the comma, a "First Middle Last" full name split by how often each token is a given name or
+   a surname in the data (``_split``), a middle name that holds a surname moved to the surnames;
+   phonetic keys (``_phonetic``).
+4. ``_lookups``: dates, addresses, countries (``_countries``).
+5. ``_records``: identifiers, dates, sex, country, places, court fields and the quality flags
+   (``name_issue``, ``a_number_issue``, ``dob_issue``) that the profile (``_profile``) counts.
 
 Names, dates, addresses and countries repeat heavily, so each is worked out once per distinct raw
 value into a lookup table keyed by that value (a name lookup also holds every list a record needs:
 names, cores, phonetic keys). ``records`` is then one query per source, joining to each record
 only the lookups of the columns its source has, and sorted by ``unique_id`` so that the table,
-and everything trained on it, does not depend on the order of the input rows.
+and everything trained on it, does not depend on the order of the input rows. The lookups and
+the other scratch tables (:func:`linkage.tables.scratch`) are dropped before :func:`normalize`
+returns.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from linkage.normalization._lookups import ADDRESS_WORDS as ADDRESS_WORDS
-from linkage.normalization._lookups import country_lookup
+import duckdb
+
+from linkage.normalization import _lookups, _names
+from linkage.normalization._lookups import build_value_lookups
 from linkage.normalization._macros import define_macros
 from linkage.normalization._name_columns import name_shape
-from linkage.normalization._names import GIVEN_SHARE_THRESHOLD as GIVEN_SHARE_THRESHOLD
-from linkage.normalization._names import NAME_LOOKUPS, build_name_lookups
+from linkage.normalization._names import build_name_lookups
 from linkage.normalization._profile import profile
-from linkage.normalization._records import RECORDS_TABLE as RECORDS_TABLE
 from linkage.normalization._records import Records, assemble
-from linkage.normalization._stage import stage
-
-if TYPE_CHECKING:
-    from linkage.sources import Sources
+from linkage.normalization._stage import STAGE, stage
+from linkage.sources import Sources, read_sources
 
 __all__ = ["Records", "normalize", "profile"]
 
 logger = logging.getLogger("linkage")
-
-#: The working tables normalisation creates and drops.
-_TEMP_TABLES = (
-    *(table for name, (source, *_) in NAME_LOOKUPS.items() for table in (name, source)),
-    "_nm_middle0",
-    "_nm_full0",
-    "_plain_split",
-    "_middle_split",
-    "_tok_lists",
-    "_tok_keys",
-    "_tok_forms",
-    "_country_codes",
-    "_dates",
-    "_addresses",
-)
 
 
 def normalize(
@@ -88,21 +78,28 @@ def normalize(
         ['MARIA', 'LOPEZ', 'CHUB', '012345678']
     """
     if not (hasattr(sources, "con") and hasattr(sources, "tables")):
-        from linkage.sources import read_sources
-
         sources = read_sources(sources, columns=columns)
     con = sources.con
     logger.info("normalising %s", ", ".join(f"{s}" for s in sources.tables))
-    define_macros(con)
-    staged = stage(sources)
-    build_name_lookups(
-        con, parts=any(name_shape(present) == "mixed" for present, _ in staged.values())
-    )
-    country_lookup(con)
-    assemble(con, staged)
-    for temp in _TEMP_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS {temp}")
-    con.execute("DROP VIEW IF EXISTS _stage")
+    try:
+        define_macros(con)
+        staged = stage(sources)
+        mixed = any(name_shape(present) == "mixed" for present, _ in staged.values())
+        build_name_lookups(con, parts=mixed)
+        build_value_lookups(con)
+        assemble(con, staged)
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # the error raised says more than this one
+            _drop_scratch(con)
+        raise
+    _drop_scratch(con)
     records = Records(con=con, sources=sources)
     logger.info("normalised %s records", f"{sum(records.counts().values()):,}")
     return records
+
+
+def _drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the scratch tables and the view that :func:`normalize` makes, as far as they exist."""
+    for table in (*_names.SCRATCH, *_lookups.SCRATCH):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(f"DROP VIEW IF EXISTS {STAGE}")

@@ -14,6 +14,12 @@ from linkage.schema import NAME_PLACEHOLDERS, SURNAME_PARTICLES
 
 
 def sql_list(values: frozenset[str] | set[str]) -> str:
+    """SQL: a list literal of ``values``, sorted.
+
+    Example:
+        >>> sql_list({"LNU", "FNU", "O'NEIL"})
+        "['FNU', 'LNU', 'O''NEIL']"
+    """
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values)) + "]"
 
 

@@ -1,8 +1,19 @@
-"""A record's name columns, picked and concatenated from the name lookups (``_names``)."""
+"""A record's name columns, picked and concatenated from the name lookups (``_names``).
+
+In general a record's given names are its first name's tokens (or its full name's part after the
+comma), then the given names found in its middle name, then the given names of a "First Middle
+Last" full name; its surnames likewise; each form of a whole list is the concatenation of its
+parts' forms. A source with a full name and no other name column takes every list whole from the
+full-name lookup; a source without a full name concatenates its first (last) and middle names'
+lists; only a source with both kinds decides record by record. All three give what the general
+rule gives (a column a source lacks is NULL in every record).
+"""
 
 from __future__ import annotations
 
 from typing import Literal
+
+from linkage.normalization._names import FIRST, FULL, FULL_PARTS, LAST, MIDDLE
 
 #: The name columns of a record, each computed from the name lookups as ``nm_<name>``.
 _NAME_OUTPUTS = (
@@ -18,10 +29,28 @@ _SHAPE_2 = (
     "AND st.last_name IS NULL"
 )
 _NAME_COLUMNS = ("first_name", "middle_name", "last_name", "full_name")
+#: The lookup each raw name column joins to the staged rows ``st``.
+_JOINS = {
+    "first_name": f"LEFT JOIN {FIRST} f ON f.raw = st.first_name",
+    "middle_name": f"LEFT JOIN {MIDDLE} m ON m.raw = st.middle_name",
+    "last_name": f"LEFT JOIN {LAST} l ON l.raw = st.last_name",
+    "full_name": f"LEFT JOIN {FULL} u ON u.raw = st.full_name",
+}
+#: A full name's parts, joined only to the records that need them (``mixed`` sources).
+_PARTS_JOIN = (
+    f"LEFT JOIN {FULL_PARTS} up ON up.raw = "
+    f"CASE WHEN NOT ({_SHAPE_1}) AND NOT ({_SHAPE_2}) THEN st.full_name END"
+)
+_EMPTY = "[]::VARCHAR[]"
 
 
 def name_shape(present: frozenset[str]) -> Literal["whole", "parts", "mixed"]:
-    """``"whole"`` (a full name only), ``"parts"`` (no full name) or ``"mixed"`` (both kinds)."""
+    """``"whole"`` (a full name only), ``"parts"`` (no full name) or ``"mixed"`` (both kinds).
+
+    Example:
+        >>> name_shape(frozenset({"full_name"})), name_shape(frozenset({"first_name"}))
+        ('whole', 'parts')
+    """
     if "full_name" not in present:
         return "parts"
     return "mixed" if any(c in present for c in _NAME_COLUMNS[:3]) else "whole"
@@ -30,88 +59,90 @@ def name_shape(present: frozenset[str]) -> Literal["whole", "parts", "mixed"]:
 def name_sql(present: frozenset[str]) -> tuple[str, str]:
     """The name columns of a source's records (``nm_*``) and the lookups they join to ``st``.
 
-    In general a record's given names are its first name's tokens (or its full name's part after
-    the comma), then the given names found in its middle name, then the given names of a "First
-    Middle Last" full name; its surnames likewise; each form of a whole list is the concatenation
-    of its parts' forms. A source with a full name and no other name column takes every list
-    whole from ``_nm_full``; a source without a full name concatenates its first (last) and
-    middle names' lists; only a source with both kinds decides record by record. All three give
-    what the general rule gives (a column a source lacks is NULL in every record).
+    ``present`` holds the staged columns the source has; see the module docstring for the rule.
     """
-    has = {c: c in present for c in _NAME_COLUMNS}
-    joins = {
-        "first_name": "LEFT JOIN _nm_first f ON f.raw = st.first_name",
-        "middle_name": "LEFT JOIN _nm_middle m ON m.raw = st.middle_name",
-        "last_name": "LEFT JOIN _nm_last l ON l.raw = st.last_name",
-        "full_name": "LEFT JOIN _nm_full u ON u.raw = st.full_name",
-    }
-    used = [joins[c] for c in _NAME_COLUMNS if has[c]]
-    empty = "[]::VARCHAR[]"
     shape = name_shape(present)
     if shape == "whole":
-        columns = {
-            "first_name": "coalesce(u.given_clean, u.p_given)",
-            "middle_name": "NULL::VARCHAR",
-            "last_name": "coalesce(u.last_clean, u.p_surnames)",
-            "given_names": f"coalesce(u.g_all_names, {empty})",
-            "surnames": f"coalesce(u.s_all_names, {empty})",
-            "surname_joined": "nullif(u.s_all_joined, '')",
-            "cores_sorted": "NULL::VARCHAR[]",
-            "whole_tokens": f"coalesce(u.tokens, {empty})",
-            "given_phonetic": f"coalesce(u.g_all_keys, {empty})",
-            "surname_phonetic": f"coalesce(u.s_all_keys, {empty})",
-            "had_placeholder": "coalesce(u.hp, FALSE)",
-            "surname_in_middle": "FALSE",
-        }
+        columns = _whole_name_columns()
     elif shape == "parts":
-
-        def part(alias: str, column: str, name: str, *, joined: bool = False) -> str:
-            if not has[column]:
-                return "NULL::VARCHAR" if joined else "NULL::VARCHAR[]"
-            return f"{alias}.{name}"
-
-        def both(first: str, middle: str, form: str) -> str:
-            column = "first_name" if first == "f" else "last_name"
-            joined = form == "joined"
-            a = part(first, column, f"tok_{form}", joined=joined)
-            b = part("m", "middle_name", f"{middle}_tok_{form}", joined=joined)
-            if not has["middle_name"]:
-                return a
-            if not has[column]:
-                return b
-            return f"concat({a}, {b})" if joined else f"list_concat({a}, {b})"
-
-        columns = {
-            "first_name": part("f", "first_name", "clean", joined=True),
-            "middle_name": part("m", "middle_name", "clean", joined=True),
-            "last_name": part("l", "last_name", "clean", joined=True),
-            "given_names": f"coalesce({both('f', 'g', 'names')}, {empty})",
-            "surnames": f"coalesce({both('l', 's', 'names')}, {empty})",
-            "surname_joined": f"nullif({both('l', 's', 'joined')}, '')",
-            "cores_sorted": (
-                f"list_sort(list_concat({both('f', 'g', 'cores')}, {both('l', 's', 'cores')}))"
-            ),
-            "whole_tokens": "NULL::VARCHAR[]",
-            "given_phonetic": f"coalesce({both('f', 'g', 'keys')}, {empty})",
-            "surname_phonetic": f"coalesce({both('l', 's', 'keys')}, {empty})",
-            "had_placeholder": " OR ".join(
-                [
-                    f"coalesce({a}.hp, FALSE)"
-                    for a, c in zip("fml", _NAME_COLUMNS[:3], strict=True)
-                    if has[c]
-                ]
-                or ["FALSE"]
-            ),
-            "surname_in_middle": "coalesce(m.in_middle, FALSE)" if has["middle_name"] else "FALSE",
-        }
+        columns = _parts_name_columns(present)
     else:
         columns = _mixed_name_columns()
-        used = list(joins.values()) + [
-            "LEFT JOIN _nm_full_parts up ON up.raw = "
-            f"CASE WHEN NOT ({_SHAPE_1}) AND NOT ({_SHAPE_2}) THEN st.full_name END"
-        ]
+    if shape == "mixed":
+        joins = [*_JOINS.values(), _PARTS_JOIN]
+    else:
+        joins = [_JOINS[c] for c in _NAME_COLUMNS if c in present]
     select = ",\n                ".join(f"{columns[name]} AS nm_{name}" for name in _NAME_OUTPUTS)
-    return select, "\n            ".join(used)
+    return select, "\n            ".join(joins)
+
+
+def _whole_name_columns() -> dict[str, str]:
+    """The name columns of a source with a full name only: every list whole from the lookup."""
+    return {
+        "first_name": "coalesce(u.given_clean, u.p_given)",
+        "middle_name": "NULL::VARCHAR",
+        "last_name": "coalesce(u.last_clean, u.p_surnames)",
+        "given_names": f"coalesce(u.g_all_names, {_EMPTY})",
+        "surnames": f"coalesce(u.s_all_names, {_EMPTY})",
+        "surname_joined": "nullif(u.s_all_joined, '')",
+        "cores_sorted": "NULL::VARCHAR[]",
+        "whole_tokens": f"coalesce(u.tokens, {_EMPTY})",
+        "given_phonetic": f"coalesce(u.g_all_keys, {_EMPTY})",
+        "surname_phonetic": f"coalesce(u.s_all_keys, {_EMPTY})",
+        "had_placeholder": "coalesce(u.hp, FALSE)",
+        "surname_in_middle": "FALSE",
+    }
+
+
+def _parts_name_columns(present: frozenset[str]) -> dict[str, str]:
+    """The name columns of a source without a full name: first (last) and middle names' lists."""
+    return {
+        "first_name": _part(present, "f", "first_name", "clean", joined=True),
+        "middle_name": _part(present, "m", "middle_name", "clean", joined=True),
+        "last_name": _part(present, "l", "last_name", "clean", joined=True),
+        "given_names": f"coalesce({_with_middle(present, 'f', 'g', 'names')}, {_EMPTY})",
+        "surnames": f"coalesce({_with_middle(present, 'l', 's', 'names')}, {_EMPTY})",
+        "surname_joined": f"nullif({_with_middle(present, 'l', 's', 'joined')}, '')",
+        "cores_sorted": (
+            f"list_sort(list_concat({_with_middle(present, 'f', 'g', 'cores')}, "
+            f"{_with_middle(present, 'l', 's', 'cores')}))"
+        ),
+        "whole_tokens": "NULL::VARCHAR[]",
+        "given_phonetic": f"coalesce({_with_middle(present, 'f', 'g', 'keys')}, {_EMPTY})",
+        "surname_phonetic": f"coalesce({_with_middle(present, 'l', 's', 'keys')}, {_EMPTY})",
+        "had_placeholder": " OR ".join(
+            [
+                f"coalesce({a}.hp, FALSE)"
+                for a, c in zip("fml", _NAME_COLUMNS[:3], strict=True)
+                if c in present
+            ]
+            or ["FALSE"]
+        ),
+        "surname_in_middle": (
+            "coalesce(m.in_middle, FALSE)" if "middle_name" in present else "FALSE"
+        ),
+    }
+
+
+def _part(present: frozenset[str], alias: str, column: str, name: str, *, joined: bool) -> str:
+    """Column ``name`` of the lookup of ``column`` (joined as ``alias``); NULL if it is absent."""
+    if column not in present:
+        return "NULL::VARCHAR" if joined else "NULL::VARCHAR[]"
+    return f"{alias}.{name}"
+
+
+def _with_middle(present: frozenset[str], first: str, middle: str, form: str) -> str:
+    """A form of the first (``f``) or last (``l``) name's tokens, then the middle name's given
+    (``g``) or surname (``s``) tokens."""
+    column = "first_name" if first == "f" else "last_name"
+    joined = form == "joined"
+    a = _part(present, first, column, f"tok_{form}", joined=joined)
+    b = _part(present, "m", "middle_name", f"{middle}_tok_{form}", joined=joined)
+    if "middle_name" not in present:
+        return a
+    if column not in present:
+        return b
+    return f"concat({a}, {b})" if joined else f"list_concat({a}, {b})"
 
 
 def _mixed_name_columns() -> dict[str, str]:

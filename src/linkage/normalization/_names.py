@@ -1,23 +1,108 @@
 """Name lookups: each distinct raw name -> its tokens, their roles and their phonetic keys.
 
-Names repeat heavily, so each raw value of a name column is folded, cleared of placeholders and
-split into given names and surnames once, into a lookup table keyed by that value; each token list
-comes with every form a record needs (the names, their cores, their phonetic keys, the tokens run
-together), so that a record only picks and concatenates lists (see ``_name_columns``).
+Names repeat heavily, so each raw value of a name column is worked out once, into a lookup table
+keyed by that value (``raw``), in these steps:
+
+1. folded (accents, case, punctuation), placeholders ("FNU", "LNU", ...) removed, particles joined
+   to the word they precede ("DE LA CRUZ"), a full name split at its comma ("LAST, FIRST MIDDLE");
+2. counted: how often each token is written as a given name or a surname in the data;
+3. split: a "First Middle Last" full name and a middle name, by those counts (``_split``);
+4. each token list given every form a record needs (the names, their cores, their phonetic keys,
+   the tokens run together), so that a record only picks and concatenates lists (see
+   ``_name_columns``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import pyarrow as pa
 
-from linkage.normalization._name_priors import COMMON_GIVEN_NAMES, COMMON_SURNAMES
+from linkage import tables
 from linkage.normalization._phonetic import spanish_key
+from linkage.normalization._split import NameCounts, split_full_name, split_middle_name
+from linkage.normalization._stage import STAGE
 
-#: Given-name share above which an ambiguous token is read as a given name.
-GIVEN_SHARE_THRESHOLD = 0.5
+#: The name lookups a record joins to, one per raw name column (``_nm_full_parts``: a full
+#: name's parts, for the sources that also have other name columns).
+FIRST = tables.scratch("nm_first")
+MIDDLE = tables.scratch("nm_middle")
+LAST = tables.scratch("nm_last")
+FULL = tables.scratch("nm_full")
+FULL_PARTS = tables.scratch("nm_full_parts")
+
+# The steps before them: each raw name folded and cleared (0), then with its split applied (1).
+_FIRST0 = tables.scratch("nm_first0")
+_LAST0 = tables.scratch("nm_last0")
+_MIDDLE0 = tables.scratch("nm_middle0")
+_FULL0 = tables.scratch("nm_full0")
+_MIDDLE1 = tables.scratch("nm_middle1")
+_FULL1 = tables.scratch("nm_full1")
+# The splits (text -> given, surnames) and the token lists with their forms.
+_PLAIN_SPLIT = tables.scratch("plain_split")
+_MIDDLE_SPLIT = tables.scratch("middle_split")
+_TOK_LISTS = tables.scratch("tok_lists")
+_TOK_KEYS = tables.scratch("tok_keys")
+_TOK_FORMS = tables.scratch("tok_forms")
+# Python rows handed to DuckDB: registered, copied into a table, unregistered.
+_SPLIT_FRAME = tables.scratch("split_frame")
+_TOKEN_KEY_FRAME = tables.scratch("token_key_frame")
+
+#: Every table the name lookups make (``normalize`` drops them).
+SCRATCH = (
+    *(FIRST, MIDDLE, LAST, FULL, FULL_PARTS),
+    *(_FIRST0, _LAST0, _MIDDLE0, _FULL0, _MIDDLE1, _FULL1),
+    *(_PLAIN_SPLIT, _MIDDLE_SPLIT, _TOK_LISTS, _TOK_KEYS, _TOK_FORMS),
+)
+
+
+class _Lookup(NamedTuple):
+    """How a name lookup is built from the table of an earlier step."""
+
+    source: str  # the table it is built from
+    kept: tuple[str, ...]  # the columns it keeps
+    lists: tuple[str, ...]  # its token-list columns, each given its forms
+    extra: tuple[str, ...] = ()  # columns computed over the token lists' forms
+
+
+#: The name lookups, by table.
+NAME_LOOKUPS: dict[str, _Lookup] = {
+    FIRST: _Lookup(_FIRST0, ("raw", "folded", "hp", "clean"), ("tok",)),
+    LAST: _Lookup(_LAST0, ("raw", "folded", "hp", "clean"), ("tok",)),
+    MIDDLE: _Lookup(_MIDDLE1, ("raw", "hp", "clean", "in_middle"), ("g_tok", "s_tok")),
+    # A full name whole: all its given names, all its surnames, and its name tokens.
+    FULL: _Lookup(
+        _FULL1,
+        ("raw", "hp", "given_clean", "last_clean", "p_given", "p_surnames"),
+        ("g_all", "s_all"),
+        ("list_filter(cores, lambda t, i: i = 1 OR cores[i - 1] <> t) AS tokens",),
+    ),
+    # A full name's parts, for the records that also have other name columns.
+    FULL_PARTS: _Lookup(_FULL1, ("raw",), ("given_tok", "last_tok", "pg_tok", "ps_tok")),
+}
+#: What a record needs of a token list: the tokens as written (particles joined by a space),
+#: their cores (the word after the particles), their phonetic keys, and the tokens run together.
+TOKEN_FORMS = ("names", "cores", "keys", "joined")
+
+
+def build_name_lookups(con: duckdb.DuckDBPyConnection, *, parts: bool) -> None:
+    """Fold, de-placeholder and split the names, once per distinct raw value of each name column.
+
+    Builds the lookup tables of :data:`NAME_LOOKUPS`, keyed by the raw text (``raw``): one per
+    name column, and :data:`FULL_PARTS` (a full name's comma parts and its "First Middle Last"
+    split) only when ``parts``: a source has both a full name and other name columns. Each token
+    list in them comes with the forms a record needs (``*_names``, ``*_cores``, ``*_keys``,
+    ``*_joined``; see :data:`TOKEN_FORMS`).
+    """
+    _fold_names(con)
+    counts = _token_counts(con)
+    _split_names(con, counts)
+    _apply_splits(con)
+    lookups = {t: spec for t, spec in NAME_LOOKUPS.items() if parts or t != FULL_PARTS}
+    _token_forms(con, lookups)
+    for table, lookup in lookups.items():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {_lookup_query(lookup)}")
 
 
 def _cleaned(column: str) -> str:
@@ -26,28 +111,24 @@ def _cleaned(column: str) -> str:
     return f"""SELECT raw, folded, hp, lk_clean(folded, hp) AS clean FROM (
                 SELECT raw, folded, lk_has_place(folded) AS hp FROM (
                     SELECT raw, lk_fold(raw) AS folded FROM (
-                        SELECT DISTINCT {column} AS raw FROM _stage WHERE {column} IS NOT NULL)))"""
+                        SELECT DISTINCT {column} AS raw FROM {STAGE} WHERE {column} IS NOT NULL)))"""
 
 
-def build_name_lookups(con: duckdb.DuckDBPyConnection, *, parts: bool) -> None:
-    """Fold, de-placeholder and split the names, once per distinct raw value of each name column.
+def _fold_names(con: duckdb.DuckDBPyConnection) -> None:
+    """Step 1: each raw name folded, cleared of placeholders and cut into tokens.
 
-    Builds one lookup table per raw name column, keyed by the raw text (``raw``): ``_nm_first``,
-    ``_nm_middle``, ``_nm_last`` and ``_nm_full``/``_nm_full_parts`` (a full name's comma parts and
-    its "First Middle Last" split; ``_nm_full_parts`` only when ``parts``: a source has both a
-    full name and other name columns). Each token list in them comes with the forms a record needs
-    (``*build_name_lookups``, ``*_cores``, ``*_keys``, ``*_joined``; see :func:`_token_forms`), so that per
-    record :func:`_name_sql` only picks and concatenates lists.
+    A full name is split at its comma (surnames before it); one without a comma keeps its text
+    (``plain_key``) for the "First Middle Last" split.
     """
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _nm_first0 AS
+        CREATE OR REPLACE TEMP TABLE {_FIRST0} AS
         SELECT raw, folded, hp, clean, lk_tokens(clean) AS tok FROM ({_cleaned("first_name")});
-        CREATE OR REPLACE TEMP TABLE _nm_last0 AS
+        CREATE OR REPLACE TEMP TABLE {_LAST0} AS
         SELECT raw, folded, hp, clean, lk_tokens(clean) AS tok FROM ({_cleaned("last_name")});
-        CREATE OR REPLACE TEMP TABLE _nm_middle0 AS
+        CREATE OR REPLACE TEMP TABLE {_MIDDLE0} AS
         SELECT raw, hp, clean, lk_particles(clean) AS key FROM ({_cleaned("middle_name")});
-        CREATE OR REPLACE TEMP TABLE _nm_full0 AS
+        CREATE OR REPLACE TEMP TABLE {_FULL0} AS
         SELECT raw, hp, given_clean, lk_tokens(given_clean) AS given_tok,
             last_clean, lk_tokens(last_clean) AS last_tok, lk_particles(plain_clean) AS plain_key
         FROM (
@@ -63,24 +144,30 @@ def build_name_lookups(con: duckdb.DuckDBPyConnection, *, parts: bool) -> None:
                         lk_fold(CASE WHEN contains(raw, ',') THEN split_part(raw, ',', 1) END) AS fl_last,
                         lk_fold(CASE WHEN contains(raw, ',') THEN substr(raw, strpos(raw, ',') + 1) END) AS fl_given,
                         lk_fold(CASE WHEN NOT contains(raw, ',') THEN raw END) AS fl_plain
-                    FROM (SELECT DISTINCT full_name AS raw FROM _stage WHERE full_name IS NOT NULL))));
+                    FROM (SELECT DISTINCT full_name AS raw FROM {STAGE} WHERE full_name IS NOT NULL))));
         """
     )
-    # How often each token is written as a given name or a surname in the structured columns
-    # (the first name, else a full name's part after the comma; the last name, else the part
-    # before it), over records: each distinct pair of raw columns counts its number of records.
-    counts = con.execute(
-        """
-        WITH fc AS (SELECT first_name, full_name, count(*) AS n FROM _stage GROUP BY ALL),
-             lc AS (SELECT last_name, full_name, count(*) AS n FROM _stage GROUP BY ALL),
+
+
+def _token_counts(con: duckdb.DuckDBPyConnection) -> NameCounts:
+    """Step 2: how often each token core is written as a given name and as a surname.
+
+    Counted in the structured columns (the first name, else a full name's part after the comma;
+    the last name, else the part before it), over records: each distinct pair of raw columns
+    counts its number of records.
+    """
+    rows = con.execute(
+        f"""
+        WITH fc AS (SELECT first_name, full_name, count(*) AS n FROM {STAGE} GROUP BY ALL),
+             lc AS (SELECT last_name, full_name, count(*) AS n FROM {STAGE} GROUP BY ALL),
              g AS (
                 SELECT unnest(CASE WHEN f.folded IS NOT NULL THEN f.tok ELSE u.given_tok END) AS t, fc.n
-                FROM fc LEFT JOIN _nm_first0 f ON f.raw = fc.first_name
-                LEFT JOIN _nm_full0 u ON u.raw = fc.full_name),
+                FROM fc LEFT JOIN {_FIRST0} f ON f.raw = fc.first_name
+                LEFT JOIN {_FULL0} u ON u.raw = fc.full_name),
              s AS (
                 SELECT unnest(CASE WHEN l.folded IS NOT NULL THEN l.tok ELSE u.last_tok END) AS t, lc.n
-                FROM lc LEFT JOIN _nm_last0 l ON l.raw = lc.last_name
-                LEFT JOIN _nm_full0 u ON u.raw = lc.full_name)
+                FROM lc LEFT JOIN {_LAST0} l ON l.raw = lc.last_name
+                LEFT JOIN {_FULL0} u ON u.raw = lc.full_name)
         SELECT t, sum(g) AS g, sum(s) AS s FROM (
             SELECT lk_core(t) AS t, n AS g, 0 AS s FROM (SELECT t, sum(n) AS n FROM g GROUP BY t)
             UNION ALL
@@ -88,177 +175,36 @@ def build_name_lookups(con: duckdb.DuckDBPyConnection, *, parts: bool) -> None:
         WHERE t <> '' GROUP BY t
         """
     ).fetchall()
-    given_n: dict[str, float] = {}
-    surname_n: dict[str, float] = {}
-    for token, g, s in counts:
-        given_n[token] = float(g)
-        surname_n[token] = float(s)
-
-    def given_share(token: str) -> float:
-        core = token.rsplit("_", 1)[-1]
-        g = given_n.get(core, 0.0) + (5.0 if core in COMMON_GIVEN_NAMES else 0.0)
-        s = surname_n.get(core, 0.0) + (5.0 if core in COMMON_SURNAMES else 0.0)
-        return (g + 0.5) / (g + s + 1.0)
-
-    # "First Middle Last" full names: given names are the leading tokens that read as given names,
-    # always leaving at least one surname.
-    plain = [
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT plain_key FROM _nm_full0 WHERE plain_key IS NOT NULL"
-        ).fetchall()
-        if r[0]
-    ]
-    split_rows = []
-    for text in plain:
-        tokens = text.split()
-        if len(tokens) == 1:
-            given, surnames = (
-                (tokens, []) if given_share(tokens[0]) > GIVEN_SHARE_THRESHOLD else ([], tokens)
-            )
-        else:
-            k = 1
-            while k < len(tokens) - 1 and given_share(tokens[k]) > GIVEN_SHARE_THRESHOLD:
-                k += 1
-            if len(tokens) >= 4 and k == 1 and given_share(tokens[1]) > 0.3:
-                k = 2
-            given, surnames = tokens[:k], tokens[k:]
-        split_rows.append((text, " ".join(given) or None, " ".join(surnames) or None))
-    # Middle names: tokens that read as surnames are a maternal surname pushed into the middle.
-    middles = [
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT key FROM _nm_middle0 WHERE key IS NOT NULL"
-        ).fetchall()
-        if r[0]
-    ]
-    middle_rows = []
-    for text in middles:
-        tokens = text.split()
-        # A middle name is a given name unless the data says the token is mostly a surname.
-        given = [t for t in tokens if given_share(t) >= GIVEN_SHARE_THRESHOLD]
-        surnames = [t for t in tokens if given_share(t) < GIVEN_SHARE_THRESHOLD]
-        middle_rows.append((text, " ".join(given) or None, " ".join(surnames) or None))
-    _split_table(con, "_plain_split", split_rows)
-    _split_table(con, "_middle_split", middle_rows)
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _nm_middle1 AS
-        SELECT m.raw, m.hp, m.clean, ms.surnames IS NOT NULL AS in_middle,
-            lk_tokens(ms.given) AS g_tok, lk_tokens(ms.surnames) AS s_tok
-        FROM _nm_middle0 m LEFT JOIN _middle_split ms ON ms.text = m.key;
-        CREATE OR REPLACE TEMP TABLE _nm_full1 AS
-        SELECT *, list_concat(given_tok, pg_tok) AS g_all, list_concat(last_tok, ps_tok) AS s_all
-        FROM (
-            SELECT u.raw, u.hp, u.given_clean, u.given_tok, u.last_clean, u.last_tok,
-                ps.given AS p_given, ps.surnames AS p_surnames,
-                lk_tokens(ps.given) AS pg_tok, lk_tokens(ps.surnames) AS ps_tok
-            FROM _nm_full0 u LEFT JOIN _plain_split ps ON ps.text = u.plain_key);
-        """
-    )
-    _token_forms(con, parts=parts)
+    given: dict[str, float] = {}
+    surname: dict[str, float] = {}
+    for token, g, s in rows:
+        given[token] = float(g)
+        surname[token] = float(s)
+    return NameCounts(given=given, surname=surname)
 
 
-#: The name lookups: table -> (built from, columns kept, token-list columns, extra columns over
-#: the token lists' forms).
-NAME_LOOKUPS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "_nm_first": ("_nm_first0", ("raw", "folded", "hp", "clean"), ("tok",), ()),
-    "_nm_last": ("_nm_last0", ("raw", "folded", "hp", "clean"), ("tok",), ()),
-    "_nm_middle": ("_nm_middle1", ("raw", "hp", "clean", "in_middle"), ("g_tok", "s_tok"), ()),
-    # A full name whole: all its given names, all its surnames, and its name tokens.
-    "_nm_full": (
-        "_nm_full1",
-        ("raw", "hp", "given_clean", "last_clean", "p_given", "p_surnames"),
-        ("g_all", "s_all"),
-        ("list_filter(cores, lambda t, i: i = 1 OR cores[i - 1] <> t) AS tokens",),
-    ),
-    # A full name's parts, for the records that also have other name columns.
-    "_nm_full_parts": (
-        "_nm_full1",
-        ("raw",),
-        ("given_tok", "last_tok", "pg_tok", "ps_tok"),
-        (),
-    ),
-}
-#: What a record needs of a token list: the tokens as written (particles joined by a space),
-#: their cores (the word after the particles), their phonetic keys, and the tokens run together.
-_TOKEN_FORMS = ("names", "cores", "keys", "joined")
+def _split_names(con: duckdb.DuckDBPyConnection, counts: NameCounts) -> None:
+    """Step 3: split each distinct "First Middle Last" full name and middle name (in Python).
 
-
-def _token_forms(con: duckdb.DuckDBPyConnection, *, parts: bool) -> None:
-    """Build the name lookups of :data:`NAME_LOOKUPS`, each token list with its forms.
-
-    The forms are computed once per distinct token list. A token list's text (its tokens joined
-    by a space) identifies it: tokens never hold a space. Phonetic keys are computed in Python
-    (once per distinct token, cached).
+    Writes the tables ``text -> given, surnames`` of the full names (``_plain_split``) and of the
+    middle names (``_middle_split``).
     """
-    lookups = {t: spec for t, spec in NAME_LOOKUPS.items() if parts or t != "_nm_full_parts"}
-    lists = " UNION ".join(
-        f"SELECT {column} AS tok FROM {source}"
-        for source, _, columns, _ in lookups.values()
-        for column in columns
-    )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _tok_lists AS
-        SELECT array_to_string(tok, ' ') AS text, tok FROM ({lists}) WHERE len(tok) > 0
-        """
-    )
-    texts = [r[0] for r in con.execute("SELECT text FROM _tok_lists").fetchall()]
-    cache: dict[str, str | None] = {}
+    splits = {
+        _PLAIN_SPLIT: (_distinct_texts(con, "plain_key", _FULL0), split_full_name),
+        _MIDDLE_SPLIT: (_distinct_texts(con, "key", _MIDDLE0), split_middle_name),
+    }
+    for table, (texts, split) in splits.items():
+        rows = []
+        for text in texts:
+            given, surnames = split(text.split(), counts)
+            rows.append((text, " ".join(given) or None, " ".join(surnames) or None))
+        _split_table(con, table, rows)
 
-    def key(token: str) -> str | None:
-        core = token.rsplit("_", 1)[-1]
-        if core not in cache:
-            cache[core] = spanish_key(core)
-        return cache[core]
 
-    keys = [[k for k in map(key, text.split(" ")) if k is not None] for text in texts]
-    frame = pa.table(
-        {"text": pa.array(texts, pa.string()), "keys": pa.array(keys, pa.list_(pa.string()))}
-    )
-    con.register("_token_key_frame", frame)
-    try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _tok_keys AS "
-            "SELECT text, CAST(keys AS VARCHAR[]) AS keys FROM _token_key_frame"
-        )
-    finally:
-        con.unregister("_token_key_frame")
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _tok_forms AS
-        SELECT t.text,
-            list_transform(t.tok, lambda x: replace(x, '_', ' ')) AS names,
-            list_transform(t.tok, lambda x: lk_core(x)) AS cores,
-            k.keys,
-            array_to_string(list_transform(t.tok, lambda x: replace(x, '_', '')), '') AS joined
-        FROM _tok_lists t JOIN _tok_keys k USING (text)
-        """
-    )
-    # The forms of an empty token list (which has no row in _tok_forms).
-    empty = {"names": "[]::VARCHAR[]", "cores": "[]::VARCHAR[]", "keys": "[]::VARCHAR[]"}
-    empty["joined"] = "''"
-    for table, (source, kept, columns, extra) in lookups.items():
-        select = [f"s.{c}" for c in kept]
-        joins = []
-        for i, column in enumerate(columns):
-            alias = f"x{i}"
-            select += [
-                f"coalesce({alias}.{form}, {empty[form]}) AS {column}_{form}"
-                for form in _TOKEN_FORMS
-            ]
-            joins.append(
-                f"LEFT JOIN _tok_forms {alias} ON {alias}.text = array_to_string(s.{column}, ' ')"
-            )
-        query = f"SELECT {', '.join(select)} FROM {source} s {' '.join(joins)}"
-        if extra:
-            cores = " , ".join(f"{column}_cores" for column in columns)
-            query = (
-                f"SELECT * EXCLUDE (cores), {', '.join(extra)} FROM ("
-                f"SELECT *, list_sort(list_concat({cores})) AS cores FROM ({query}))"
-            )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {query}")
+def _distinct_texts(con: duckdb.DuckDBPyConnection, column: str, table: str) -> list[str]:
+    """The distinct non-empty values of ``column`` in ``table``."""
+    rows = con.execute(f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL")
+    return [r[0] for r in rows.fetchall() if r[0]]
 
 
 def _split_table(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, ...]]) -> None:
@@ -269,8 +215,120 @@ def _split_table(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[An
             for i, name in enumerate(("text", "given", "surnames"))
         }
     )
-    con.register("_split_frame", frame)
+    con.register(_SPLIT_FRAME, frame)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _split_frame")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {_SPLIT_FRAME}")
     finally:
-        con.unregister("_split_frame")
+        con.unregister(_SPLIT_FRAME)
+
+
+def _apply_splits(con: duckdb.DuckDBPyConnection) -> None:
+    """Step 3, joined back: each middle name's and full name's given-name and surname tokens."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_MIDDLE1} AS
+        SELECT m.raw, m.hp, m.clean, ms.surnames IS NOT NULL AS in_middle,
+            lk_tokens(ms.given) AS g_tok, lk_tokens(ms.surnames) AS s_tok
+        FROM {_MIDDLE0} m LEFT JOIN {_MIDDLE_SPLIT} ms ON ms.text = m.key;
+        CREATE OR REPLACE TEMP TABLE {_FULL1} AS
+        SELECT *, list_concat(given_tok, pg_tok) AS g_all, list_concat(last_tok, ps_tok) AS s_all
+        FROM (
+            SELECT u.raw, u.hp, u.given_clean, u.given_tok, u.last_clean, u.last_tok,
+                ps.given AS p_given, ps.surnames AS p_surnames,
+                lk_tokens(ps.given) AS pg_tok, lk_tokens(ps.surnames) AS ps_tok
+            FROM {_FULL0} u LEFT JOIN {_PLAIN_SPLIT} ps ON ps.text = u.plain_key);
+        """
+    )
+
+
+def _token_forms(con: duckdb.DuckDBPyConnection, lookups: dict[str, _Lookup]) -> None:
+    """Step 4: the table ``_tok_forms``, every token list of ``lookups`` with its forms.
+
+    The forms are computed once per distinct token list. A token list's text (its tokens joined
+    by a space) identifies it: tokens never hold a space.
+    """
+    lists = " UNION ".join(
+        f"SELECT {column} AS tok FROM {lookup.source}"
+        for lookup in lookups.values()
+        for column in lookup.lists
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_TOK_LISTS} AS
+        SELECT array_to_string(tok, ' ') AS text, tok FROM ({lists}) WHERE len(tok) > 0
+        """
+    )
+    _token_keys(con)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_TOK_FORMS} AS
+        SELECT t.text,
+            list_transform(t.tok, lambda x: replace(x, '_', ' ')) AS names,
+            list_transform(t.tok, lambda x: lk_core(x)) AS cores,
+            k.keys,
+            array_to_string(list_transform(t.tok, lambda x: replace(x, '_', '')), '') AS joined
+        FROM {_TOK_LISTS} t JOIN {_TOK_KEYS} k USING (text)
+        """
+    )
+
+
+def _token_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """The table ``_tok_keys``: each token list's phonetic keys, computed in Python."""
+    texts = [r[0] for r in con.execute(f"SELECT text FROM {_TOK_LISTS}").fetchall()]
+    frame = pa.table(
+        {
+            "text": pa.array(texts, pa.string()),
+            "keys": pa.array(_phonetic_keys(texts), pa.list_(pa.string())),
+        }
+    )
+    con.register(_TOKEN_KEY_FRAME, frame)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_TOK_KEYS} AS "
+            f"SELECT text, CAST(keys AS VARCHAR[]) AS keys FROM {_TOKEN_KEY_FRAME}"
+        )
+    finally:
+        con.unregister(_TOKEN_KEY_FRAME)
+
+
+def _phonetic_keys(texts: list[str]) -> list[list[str]]:
+    """The phonetic keys of each token list: one per token that has one (its core's key).
+
+    Example:
+        >>> _phonetic_keys(["JOSE DE_LA_CRUZ"])
+        [['JOSE', 'KRUS']]
+    """
+    cache: dict[str, str | None] = {}
+
+    def key(token: str) -> str | None:
+        core = token.rsplit("_", 1)[-1]
+        if core not in cache:
+            cache[core] = spanish_key(core)
+        return cache[core]
+
+    return [[k for k in map(key, text.split(" ")) if k is not None] for text in texts]
+
+
+def _lookup_query(lookup: _Lookup) -> str:
+    """SQL: a name lookup, each token list joined to its forms (an empty list to empty forms)."""
+    # The forms of an empty token list (which has no row in _tok_forms).
+    empty = {"names": "[]::VARCHAR[]", "cores": "[]::VARCHAR[]", "keys": "[]::VARCHAR[]"}
+    empty["joined"] = "''"
+    select = [f"s.{c}" for c in lookup.kept]
+    joins = []
+    for i, column in enumerate(lookup.lists):
+        alias = f"x{i}"
+        select += [
+            f"coalesce({alias}.{form}, {empty[form]}) AS {column}_{form}" for form in TOKEN_FORMS
+        ]
+        joins.append(
+            f"LEFT JOIN {_TOK_FORMS} {alias} ON {alias}.text = array_to_string(s.{column}, ' ')"
+        )
+    query = f"SELECT {', '.join(select)} FROM {lookup.source} s {' '.join(joins)}"
+    if lookup.extra:
+        cores = " , ".join(f"{column}_cores" for column in lookup.lists)
+        query = (
+            f"SELECT * EXCLUDE (cores), {', '.join(lookup.extra)} FROM ("
+            f"SELECT *, list_sort(list_concat({cores})) AS cores FROM ({query}))"
+        )
+    return query

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from linkage import tables
 from linkage.normalization._macros import sql_list
 from linkage.normalization._stage import columns_of
 from linkage.schema import SEX_UNKNOWN, SOURCES
@@ -13,6 +14,8 @@ from linkage.schema import SEX_UNKNOWN, SOURCES
 if TYPE_CHECKING:
     from linkage.normalization._records import Records
 
+#: The records with the raw sex and event date of their input rows (``s_raw``, ``e_raw``).
+_PROFILE_RAW = tables.scratch("profile_raw")
 
 # The profile: per source and column, what is missing, invalid or a placeholder.
 _PROFILE_CHECKS: tuple[tuple[str, str, str, str], ...] = (
@@ -56,28 +59,33 @@ def profile(records: Records) -> pd.DataFrame:
     """
     con = records.con
     # Raw sex / event date are needed to tell missing from invalid.
-    _profile_source(records)
-    parts = []
-    for column, missing, invalid, placeholder in _PROFILE_CHECKS:
-        day_first = "dob_issue = 'read_day_first'" if column == "dob" else "FALSE"
-        parts.append(
-            f"""SELECT source, '{column}' AS "column", count(*) AS records,
+    _raw_fields(records)
+    try:
+        parts = [_check_query(*check) for check in _PROFILE_CHECKS]
+        order = (
+            "CASE source "
+            + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(SOURCES))
+            + " END"
+        )
+        return con.execute(" UNION ALL ".join(parts) + f' ORDER BY {order}, "column"').df()
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_PROFILE_RAW}")
+
+
+def _check_query(column: str, missing: str, invalid: str, placeholder: str) -> str:
+    """SQL: the profile rows of one column, one per source."""
+    day_first = "dob_issue = 'read_day_first'" if column == "dob" else "FALSE"
+    return f"""SELECT source, '{column}' AS "column", count(*) AS records,
                 count(*) FILTER ({missing}) AS missing,
                 count(*) FILTER ({invalid}) AS invalid,
                 count(*) FILTER ({placeholder}) AS placeholder,
                 count(*) FILTER ({day_first}) AS day_first,
                 list(record_id ORDER BY row_number) FILTER ({invalid})[1:5] AS examples
-            FROM _profile_raw GROUP BY source"""
-        )
-    order = (
-        "CASE source " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(SOURCES)) + " END"
-    )
-    frame = con.execute(" UNION ALL ".join(parts) + f' ORDER BY {order}, "column"').df()
-    con.execute("DROP TABLE IF EXISTS _profile_raw")
-    return frame
+            FROM {_PROFILE_RAW} GROUP BY source"""
 
 
-def _profile_source(records: Records) -> None:
+def _raw_fields(records: Records) -> None:
+    """The table :data:`_PROFILE_RAW`: the records and their input rows' raw sex and event date."""
     con = records.con
     parts = []
     for source, table in records.sources.tables.items():
@@ -96,6 +104,6 @@ def _profile_source(records: Records) -> None:
             f"SELECT '{source}' || ':' || CAST(record_id AS VARCHAR) AS unique_id, {sex} AS s_raw, {event} AS e_raw FROM \"{table}\""
         )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _profile_raw AS SELECT r.*, s.s_raw, s.e_raw FROM records r "
-        f"LEFT JOIN ({' UNION ALL '.join(parts)}) s USING (unique_id)"
+        f"CREATE OR REPLACE TEMP TABLE {_PROFILE_RAW} AS SELECT r.*, s.s_raw, s.e_raw "
+        f"FROM {records.table} r LEFT JOIN ({' UNION ALL '.join(parts)}) s USING (unique_id)"
     )

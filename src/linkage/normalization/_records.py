@@ -1,21 +1,81 @@
-"""The ``records`` table: assembled one query per source, and :class:`Records`, its handle."""
+"""The ``records`` table: one query per source over its staged rows, and :class:`Records`.
+
+Each source's records join only the lookups of the columns it has (names, dates, addresses,
+countries); every other canonical field is worked out in the query itself, by the rules named
+below (A-numbers, sex, dates of birth, court fields, ZIP codes, the quality flags). The table is
+sorted by ``unique_id`` so that it, and everything trained on it, does not depend on the order of
+the input rows.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
-from linkage.normalization._lookups import value_lookups
+from linkage import tables
+from linkage.normalization._lookups import ADDRESSES, COUNTRY_CODES, DATES
 from linkage.normalization._macros import sql_list
 from linkage.normalization._name_columns import name_sql
 from linkage.normalization._profile import profile
+from linkage.normalization._stage import Staged
 from linkage.schema import ABSENTIA_FALSE, ABSENTIA_TRUE, CANONICAL_COLUMNS, SEX_CODES, SOURCES
 
-RECORDS_TABLE = "records"
+if TYPE_CHECKING:
+    from linkage.sources import Sources
+
+# The canonical fields' rules, as SQL over ``b``: a source's staged rows with their lookups and
+# the columns read first (``a_digits``, ``dob_parsed``, ...; see ``_source_records``).
+
+#: The words of a record's names, each once: a full name's tokens, else the cores sorted, each
+#: once (cheaper than list_distinct).
+_NAME_TOKENS = """coalesce(b.nm_whole_tokens, list_filter(b.nm_cores_sorted,
+                lambda t, i: i = 1 OR b.nm_cores_sorted[i - 1] <> t))"""
+_NAME_ISSUE = """CASE
+                WHEN len(b.nm_given_names) = 0 AND len(b.nm_surnames) = 0 THEN 'no_name'
+                WHEN b.nm_had_placeholder THEN 'placeholder'
+                WHEN len(b.nm_given_names) = 0 OR len(b.nm_surnames) = 0 THEN 'single_name'
+                WHEN b.nm_surname_in_middle THEN 'surname_in_middle'
+            END"""
+#: The digits of an A-number (a trailing ".0" of a number read as a float dropped).
+_A_DIGITS = (
+    "regexp_replace(regexp_replace(coalesce(st.a_number, ''), '\\.0+$', ''), '[^0-9]', '', 'g')"
+)
+#: An A-number is 8 or 9 digits, not all zero, written with 9.
+_A_NUMBER = """CASE WHEN length(b.a_digits) IN (8, 9) AND b.a_digits <> repeat('0', length(b.a_digits))
+                 THEN lpad(b.a_digits, 9, '0') END"""
+_A_NUMBER_ISSUE = """CASE
+                WHEN b.a_number IS NULL OR trim(b.a_number) = '' THEN 'missing'
+                WHEN regexp_matches(upper(trim(b.a_number)), '[B-Z]') THEN 'not_numeric'
+                WHEN length(b.a_digits) = 0 THEN 'not_numeric'
+                WHEN b.a_digits = repeat('0', length(b.a_digits)) THEN 'all_zero'
+                WHEN length(b.a_digits) < 8 THEN 'too_short'
+                WHEN length(b.a_digits) > 9 THEN 'too_long'
+            END"""
+_DOB_ISSUE = """CASE
+                WHEN b.dob_text IS NULL THEN 'missing'
+                WHEN b.dob_parsed IS NULL THEN 'unparseable'
+                WHEN b.dob_parsed > current_date THEN 'future'
+                WHEN b.event_parsed IS NOT NULL AND b.dob_parsed > b.event_parsed THEN 'after_event'
+                WHEN year(b.dob_parsed) < 1900 THEN 'implausible'
+                WHEN b.dob_day_first THEN 'read_day_first'
+            END"""
+#: A date of birth on 1 January is often a placeholder for an unknown day.
+_DOB_IS_PLACEHOLDER = """CASE WHEN b.dob_parsed IS NULL THEN NULL
+                 ELSE month(b.dob_parsed) = 1 AND day(b.dob_parsed) = 1 END"""
+_SEX = (
+    "CASE upper(trim(b.sex)) "
+    + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in SEX_CODES.items())
+    + " END"
+)
+_ABSENTIA = f"""CASE WHEN b.absentia_text IN (SELECT unnest({sql_list(ABSENTIA_TRUE)})) THEN TRUE
+                 WHEN b.absentia_text IN (SELECT unnest({sql_list(ABSENTIA_FALSE)})) THEN FALSE END"""
+#: Five digits; a ZIP code that lost its leading zeros (read as a number) gets them back.
+_ZIP5 = """CASE WHEN length(b.zip_digits) >= 5 THEN substr(b.zip_digits, 1, 5)
+                 WHEN length(b.zip_digits) BETWEEN 3 AND 4 THEN lpad(b.zip_digits, 5, '0') END"""
 
 
 @dataclass(eq=False)
@@ -24,13 +84,13 @@ class Records:
 
     Attributes:
         con: the DuckDB connection that holds ``records`` (and the source tables, ``rejects``).
-        table: the table name, ``"records"``.
+        table: the table name, :data:`linkage.tables.RECORDS`.
         sources: the :class:`~linkage.sources.Sources` normalised.
     """
 
     con: duckdb.DuckDBPyConnection
-    sources: Any
-    table: str = RECORDS_TABLE
+    sources: Sources
+    table: str = tables.RECORDS
     _profile: pd.DataFrame | None = field(default=None, repr=False)
 
     def relation(self) -> duckdb.DuckDBPyRelation:
@@ -67,11 +127,8 @@ class Records:
         return f"<p>{self!r}</p>" + self.profile().to_html(index=False)
 
 
-def assemble(
-    con: duckdb.DuckDBPyConnection, staged: Mapping[str, tuple[frozenset[str], str]]
-) -> None:
+def assemble(con: duckdb.DuckDBPyConnection, staged: Mapping[str, Staged]) -> None:
     """Build ``records``: one query per source (joining only the lookups its columns need)."""
-    value_lookups(con)
     columns = ",\n            ".join(
         f"CAST({name} AS {sql_type}) AS {name}" for name, sql_type in CANONICAL_COLUMNS.items()
     )
@@ -80,7 +137,7 @@ def assemble(
     )
     con.execute(
         f"""
-        CREATE OR REPLACE TABLE {RECORDS_TABLE} AS SELECT {columns} FROM (
+        CREATE OR REPLACE TABLE {tables.RECORDS} AS SELECT {columns} FROM (
         {parts}
         ) ORDER BY unique_id
         """
@@ -89,36 +146,17 @@ def assemble(
 
 def _source_records(source: str, present: frozenset[str], rows: str) -> str:
     """The canonical records of one source, as a query over ``rows``, its staged rows."""
-    sex_cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in SEX_CODES.items())
     names, name_joins = name_sql(present)
+    base_joins, outer_joins = _lookup_joins(source, present)
 
     # A lookup is joined only when the source has the column it reads.
     def lookup(column: str, value: str, null: str) -> str:
         return value if column in present else f"NULL::{null}"
 
-    def date_join(column: str, alias: str, table: str) -> str:
-        if column not in present:
-            return ""
-        return f"LEFT JOIN _dates {alias} ON {alias}.raw = {table}.{column}"
-
-    base_joins = "\n            ".join(
-        [date_join("dob", "d1", "st"), date_join("event_date", "d2", "st")]
-    )
-    outer_joins = [
-        date_join("nta_issued_date", "d3", "b"),
-        date_join("release_date", "d4", "b"),
-        date_join("hearing_date", "d5", "b"),
-    ]
-    if "address" in present:
-        outer_joins.append("LEFT JOIN _addresses ad ON ad.raw = b.address")
-    if "country" in present:
-        outer_joins.append(
-            f"LEFT JOIN _country_codes cc ON cc.raw = b.country AND cc.is_eoir = {source == 'eoir'}"
-        )
     return f"""
         (WITH base AS (
             SELECT st.*,
-                regexp_replace(regexp_replace(coalesce(st.a_number, ''), '\\.0+$', ''), '[^0-9]', '', 'g') AS a_digits,
+                {_A_DIGITS} AS a_digits,
                 {lookup("dob", "d1.s", "VARCHAR")} AS dob_text,
                 {lookup("dob", "d1.d", "DATE")} AS dob_parsed,
                 {lookup("dob", "d1.day_first", "BOOLEAN")} AS dob_day_first,
@@ -138,49 +176,53 @@ def _source_records(source: str, present: frozenset[str], rows: str) -> str:
             b.nm_given_names[1] AS given_name_1, b.nm_given_names[2] AS given_name_2,
             b.nm_surnames[1] AS paternal_surname, b.nm_surnames[2] AS maternal_surname,
             b.nm_surname_joined AS surname_joined,
-            -- the cores sorted, each once (cheaper than list_distinct)
-            coalesce(b.nm_whole_tokens, list_filter(b.nm_cores_sorted,
-                lambda t, i: i = 1 OR b.nm_cores_sorted[i - 1] <> t)) AS name_tokens,
+            {_NAME_TOKENS} AS name_tokens,
             b.nm_given_phonetic AS given_phonetic, b.nm_surname_phonetic AS surname_phonetic,
-            CASE
-                WHEN len(b.nm_given_names) = 0 AND len(b.nm_surnames) = 0 THEN 'no_name'
-                WHEN b.nm_had_placeholder THEN 'placeholder'
-                WHEN len(b.nm_given_names) = 0 OR len(b.nm_surnames) = 0 THEN 'single_name'
-                WHEN b.nm_surname_in_middle THEN 'surname_in_middle'
-            END AS name_issue,
-            CASE WHEN length(b.a_digits) IN (8, 9) AND b.a_digits <> repeat('0', length(b.a_digits))
-                 THEN lpad(b.a_digits, 9, '0') END AS a_number,
-            CASE
-                WHEN b.a_number IS NULL OR trim(b.a_number) = '' THEN 'missing'
-                WHEN regexp_matches(upper(trim(b.a_number)), '[B-Z]') THEN 'not_numeric'
-                WHEN length(b.a_digits) = 0 THEN 'not_numeric'
-                WHEN b.a_digits = repeat('0', length(b.a_digits)) THEN 'all_zero'
-                WHEN length(b.a_digits) < 8 THEN 'too_short'
-                WHEN length(b.a_digits) > 9 THEN 'too_long'
-            END AS a_number_issue,
+            {_NAME_ISSUE} AS name_issue,
+            {_A_NUMBER} AS a_number,
+            {_A_NUMBER_ISSUE} AS a_number_issue,
             b.dob_parsed AS dob,
-            CASE
-                WHEN b.dob_text IS NULL THEN 'missing'
-                WHEN b.dob_parsed IS NULL THEN 'unparseable'
-                WHEN b.dob_parsed > current_date THEN 'future'
-                WHEN b.event_parsed IS NOT NULL AND b.dob_parsed > b.event_parsed THEN 'after_event'
-                WHEN year(b.dob_parsed) < 1900 THEN 'implausible'
-                WHEN b.dob_day_first THEN 'read_day_first'
-            END AS dob_issue,
-            CASE WHEN b.dob_parsed IS NULL THEN NULL
-                 ELSE month(b.dob_parsed) = 1 AND day(b.dob_parsed) = 1 END AS dob_is_placeholder,
-            CASE upper(trim(b.sex)) {sex_cases} END AS sex,
+            {_DOB_ISSUE} AS dob_issue,
+            {_DOB_IS_PLACEHOLDER} AS dob_is_placeholder,
+            {_SEX} AS sex,
             {lookup("country", "cc.code", "VARCHAR")} AS country,
             b.country AS country_raw,
             b.event_parsed AS event_date,
             {lookup("nta_issued_date", "d3.d", "DATE")} AS nta_issued_date,
             {lookup("release_date", "d4.d", "DATE")} AS release_date,
             {lookup("hearing_date", "d5.d", "DATE")} AS hearing_date,
-            CASE WHEN b.absentia_text IN (SELECT unnest({sql_list(ABSENTIA_TRUE)})) THEN TRUE
-                 WHEN b.absentia_text IN (SELECT unnest({sql_list(ABSENTIA_FALSE)})) THEN FALSE END AS absentia,
+            {_ABSENTIA} AS absentia,
             lk_fold(b.sponsor_name) AS sponsor_name,
             {lookup("address", "ad.std", "VARCHAR")} AS address,
-            CASE WHEN length(b.zip_digits) >= 5 THEN substr(b.zip_digits, 1, 5)
-                 WHEN length(b.zip_digits) BETWEEN 3 AND 4 THEN lpad(b.zip_digits, 5, '0') END AS zip5
+            {_ZIP5} AS zip5
         FROM base b
-        {" ".join(outer_joins)})"""
+        {outer_joins})"""
+
+
+def _lookup_joins(source: str, present: frozenset[str]) -> tuple[str, str]:
+    """The joins of the date, address and country lookups that ``source``'s columns need.
+
+    Returns the joins to the staged rows ``st`` (the date of birth and the event date, which
+    later columns read) and the joins to ``b``, the rows with those read (the others).
+    """
+
+    def date_join(column: str, alias: str, table: str) -> str:
+        if column not in present:
+            return ""
+        return f"LEFT JOIN {DATES} {alias} ON {alias}.raw = {table}.{column}"
+
+    base_joins = "\n            ".join(
+        [date_join("dob", "d1", "st"), date_join("event_date", "d2", "st")]
+    )
+    outer_joins = [
+        date_join("nta_issued_date", "d3", "b"),
+        date_join("release_date", "d4", "b"),
+        date_join("hearing_date", "d5", "b"),
+    ]
+    if "address" in present:
+        outer_joins.append(f"LEFT JOIN {ADDRESSES} ad ON ad.raw = b.address")
+    if "country" in present:
+        outer_joins.append(
+            f"LEFT JOIN {COUNTRY_CODES} cc ON cc.raw = b.country AND cc.is_eoir = {source == 'eoir'}"
+        )
+    return base_joins, " ".join(outer_joins)
