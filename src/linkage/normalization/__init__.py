@@ -61,8 +61,9 @@ def normalize(
 
     Args:
         sources: what :func:`linkage.read_sources` returned, or anything it accepts (a folder, a
-            mapping of source name to path or frame).
-        columns: per-source column mapping, used only when ``sources`` still has to be read.
+            mapping of source name to path or frame), read by it.
+        columns: per-source column mapping, handed to :func:`linkage.read_sources`; only for
+            sources still to be read (it refuses a mapping for sources already read).
 
     Returns:
         :class:`Records`, whose ``con`` holds the DuckDB table ``records`` with the columns of
@@ -77,8 +78,7 @@ def normalize(
         >>> rec.loc[0, ["given_name_1", "paternal_surname", "maternal_surname", "a_number"]].tolist()
         ['MARIA', 'LOPEZ', 'CHUB', '012345678']
     """
-    if not (hasattr(sources, "con") and hasattr(sources, "tables")):
-        sources = read_sources(sources, columns=columns)
+    sources = read_sources(sources, columns=columns)
     con = sources.con
     logger.info("normalising %s", ", ".join(f"{s}" for s in sources.tables))
     try:
