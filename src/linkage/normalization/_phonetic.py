@@ -14,6 +14,8 @@ import jellyfish
 __all__ = ["phonetic_key", "spanish_key"]
 
 _VOWELS = frozenset("AEIOU")
+#: Letters that sound alike wherever they stand, and the one that keys them.
+_SAME_SOUND = {"Q": "K", "Z": "S", "S": "S", "V": "B", "W": "B"}
 
 
 def spanish_key(token: str | None) -> str | None:
@@ -31,65 +33,65 @@ def spanish_key(token: str | None) -> str | None:
     """
     if not token:
         return None
-    s = "".join(ch for ch in token.upper() if "A" <= ch <= "Z")
-    if not s:
+    letters = "".join(ch for ch in token.upper() if "A" <= ch <= "Z")
+    if not letters:
         return None
+    return _collapse_doubles(_y_as_j_or_i(_fold_sounds(letters))) or None
+
+
+def _fold_sounds(letters: str) -> str:
+    """Each sound of ``letters`` written one way (see :func:`_sound_at`)."""
     out: list[str] = []
-    i, n = 0, len(s)
-    while i < n:
-        c = s[i]
-        nxt = s[i + 1] if i + 1 < n else ""
-        nxt2 = s[i + 2] if i + 2 < n else ""
-        if c == "C" and nxt == "H":  # CH is its own sound
-            out.append("C")
-            i += 2
-            continue
-        if c == "H":  # silent H
-            i += 1
-            continue
-        if c == "Q" and nxt == "U" and nxt2 in ("E", "I"):  # QUE, QUI -> KE, KI
-            out.append("K")
-            i += 2
-            continue
-        if c == "G" and nxt == "U" and nxt2 in ("E", "I"):  # GUE, GUI: hard G, silent U
-            out.append("G")
-            i += 2
-            continue
-        if c == "L" and nxt == "L":  # LL sounds as Y
-            out.append("Y")
-            i += 2
-            continue
-        if c == "P" and nxt == "H":
-            out.append("F")
-            i += 2
-            continue
-        if c == "C":
-            out.append("S" if nxt in ("E", "I", "Y") else "K")
-        elif c == "Q":
-            out.append("K")
-        elif c in ("Z", "S"):
-            out.append("S")
-        elif c in ("V", "W"):
-            out.append("B")
-        elif c == "G":
-            out.append("J" if nxt in ("E", "I", "Y") else "G")
-        elif c == "X":
-            out.append("J" if i == 0 or nxt in _VOWELS else "KS")
-        else:
-            out.append(c)
-        i += 1
-    folded = "".join(out)
-    # Y before a vowel is a consonant heard as J ("YEIMI"/"JEIMY"); elsewhere a vowel I.
+    i = 0
+    while i < len(letters):
+        sound, width = _sound_at(letters, i)
+        out.append(sound)
+        i += width
+    return "".join(out)
+
+
+def _sound_at(s: str, i: int) -> tuple[str, int]:
+    """The key of the sound that starts at ``s[i]``, and how many letters it spans."""
+    c = s[i]
+    nxt = s[i + 1] if i + 1 < len(s) else ""
+    nxt2 = s[i + 2] if i + 2 < len(s) else ""
+    if c == "C" and nxt == "H":  # CH is its own sound
+        return "C", 2
+    if c == "H":  # silent H
+        return "", 1
+    if c == "Q" and nxt == "U" and nxt2 in ("E", "I"):  # QUE, QUI -> KE, KI
+        return "K", 2
+    if c == "G" and nxt == "U" and nxt2 in ("E", "I"):  # GUE, GUI: hard G, silent U
+        return "G", 2
+    if c == "L" and nxt == "L":  # LL sounds as Y
+        return "Y", 2
+    if c == "P" and nxt == "H":
+        return "F", 2
+    if c == "C":
+        return ("S" if nxt in ("E", "I", "Y") else "K"), 1
+    if c == "G":
+        return ("J" if nxt in ("E", "I", "Y") else "G"), 1
+    if c == "X":
+        return ("J" if i == 0 or nxt in _VOWELS else "KS"), 1
+    return _SAME_SOUND.get(c, c), 1
+
+
+def _y_as_j_or_i(folded: str) -> str:
+    """Y before a vowel is a consonant heard as J ("YEIMI"/"JEIMY"); elsewhere a vowel I."""
     chars = list(folded)
     for j, ch in enumerate(chars):
         if ch == "Y":
             chars[j] = "J" if j + 1 < len(chars) and chars[j + 1] in _VOWELS else "I"
-    # Collapse doubled letters (RR, SS, NN, II).
+    return "".join(chars)
+
+
+def _collapse_doubles(text: str) -> str:
+    """Doubled letters written once (RR, SS, NN, II)."""
     collapsed: list[str] = []
-    for ch in chars:
+    for ch in text:
         if not collapsed or collapsed[-1] != ch:
             collapsed.append(ch)
-    return "".join(collapsed) or None
+    return "".join(collapsed)
 
 
 def phonetic_key(token: str | None) -> str | None:
