@@ -352,7 +352,7 @@ def test_true_clusters_give_the_true_statuses(tmp_path):
     con.execute(
         "CREATE OR REPLACE TABLE clusters AS SELECT r.unique_id, r.source, r.record_id, "
         "t.child_id::VARCHAR AS identity_id, NULL::DOUBLE AS link_probability "
-        "FROM records AS r JOIN truth_frame AS t USING (source, record_id)"
+        f"FROM {records.table} AS r JOIN truth_frame AS t USING (source, record_id)"
     )
     assert con.execute("SELECT count(*) FROM clusters").fetchall()[0][0] == len(truth)
     report = handoff_report(con)
