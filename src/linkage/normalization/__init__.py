@@ -37,10 +37,11 @@ from typing import Any
 
 import duckdb
 
-from linkage.normalization import _lookups, _names
+from linkage.normalization._lookups import SCRATCH as _LOOKUP_TABLES
 from linkage.normalization._lookups import build_value_lookups
 from linkage.normalization._macros import define_macros
 from linkage.normalization._name_columns import name_shape
+from linkage.normalization._names import SCRATCH as _NAME_TABLES
 from linkage.normalization._names import build_name_lookups
 from linkage.normalization._profile import profile
 from linkage.normalization._records import Records, assemble
@@ -100,6 +101,6 @@ def normalize(
 
 def _drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the scratch tables and the view that :func:`normalize` makes, as far as they exist."""
-    for table in (*_names.SCRATCH, *_lookups.SCRATCH):
+    for table in (*_NAME_TABLES, *_LOOKUP_TABLES):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(f"DROP VIEW IF EXISTS {STAGE}")

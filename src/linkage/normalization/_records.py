@@ -63,7 +63,7 @@ _DOB_ISSUE = """CASE
                 WHEN year(b.dob_parsed) < 1900 THEN 'implausible'
                 WHEN b.dob_day_first THEN 'read_day_first'
             END"""
-#: A date of birth on 1 January is often a placeholder for an unknown day.
+#: Whether the date of birth is 1 January (the profile counts it as a placeholder).
 _DOB_IS_PLACEHOLDER = """CASE WHEN b.dob_parsed IS NULL THEN NULL
                  ELSE month(b.dob_parsed) = 1 AND day(b.dob_parsed) = 1 END"""
 _SEX = (
@@ -73,7 +73,7 @@ _SEX = (
 )
 _ABSENTIA = f"""CASE WHEN b.absentia_text IN (SELECT unnest({sql_list(ABSENTIA_TRUE)})) THEN TRUE
                  WHEN b.absentia_text IN (SELECT unnest({sql_list(ABSENTIA_FALSE)})) THEN FALSE END"""
-#: Five digits; a ZIP code that lost its leading zeros (read as a number) gets them back.
+#: The first five digits; three or four digits are padded with leading zeros.
 _ZIP5 = """CASE WHEN length(b.zip_digits) >= 5 THEN substr(b.zip_digits, 1, 5)
                  WHEN length(b.zip_digits) BETWEEN 3 AND 4 THEN lpad(b.zip_digits, 5, '0') END"""
 
