@@ -349,7 +349,7 @@ def test_true_clusters_give_the_true_statuses(tmp_path):
     con.execute(
         f"CREATE OR REPLACE TABLE {tables.CLUSTERS} AS SELECT r.unique_id, r.source, "
         "r.record_id, t.child_id::VARCHAR AS identity_id, NULL::DOUBLE AS link_probability "
-        f"FROM {tables.RECORDS} AS r JOIN truth_frame AS t USING (source, record_id)"
+        f"FROM {records.table} AS r JOIN truth_frame AS t USING (source, record_id)"
     )
     assert con.execute(f"SELECT count(*) FROM {tables.CLUSTERS}").fetchall()[0][0] == len(truth)
     report = handoff_report(con)

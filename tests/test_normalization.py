@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
+import duckdb
 import pandas as pd
 import pytest
 
-from linkage import normalize
+from linkage import normalization, normalize, read_sources, tables
 
 # Each name case is one record; the record_id names the case. One normalize() call holds them all,
 # as a real extract would (names are split with statistics over the whole input).
@@ -432,3 +433,35 @@ def test_every_record_comes_out_once_with_its_source_and_id():
     records = normalize(frames).to_pandas()
     expected = {f"{s}:{rid}" for s, f in frames.items() for rid in f["record_id"]}
     assert sorted(records["unique_id"]) == sorted(expected)
+
+
+def _objects(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() UNION ALL "
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal"
+        ).fetchall()
+    }
+
+
+def test_normalize_and_profile_leave_only_the_records_table_behind():
+    sources = read_sources(_frames())
+    before = _objects(sources.con)
+    records = normalize(sources)
+    records.profile()
+    assert records.table == tables.RECORDS
+    assert _objects(sources.con) - before == {tables.RECORDS}
+
+
+def test_a_failing_normalize_leaves_no_scratch_table_behind(monkeypatch):
+    sources = read_sources(_frames())
+    before = _objects(sources.con)
+
+    def fail(*args: object) -> None:
+        raise RuntimeError("assembly failed")
+
+    monkeypatch.setattr(normalization, "assemble", fail)
+    with pytest.raises(RuntimeError, match="assembly failed"):
+        normalize(sources)
+    assert _objects(sources.con) == before
