@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -330,13 +332,14 @@ def _train_linker(
     sample: dict[str, int],
 ) -> Model:
     training = linker.training
-    training.estimate_probability_two_random_records_match(
-        [
-            "l.a_number = r.a_number AND l.dob = r.dob",
-            "l.given_key = r.given_key AND l.surname_key = r.surname_key AND l.dob = r.dob",
-        ],
-        recall=0.8,
-    )
+    with _splink_view_removed(con, "result_df"):
+        training.estimate_probability_two_random_records_match(
+            [
+                "l.a_number = r.a_number AND l.dob = r.dob",
+                "l.given_key = r.given_key AND l.surname_key = r.surname_key AND l.dob = r.dob",
+            ],
+            recall=0.8,
+        )
     training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=sample["seed"])
     for rule in (
         block_on("a_number"),
@@ -355,6 +358,22 @@ def _train_linker(
         blocking_rules=blocking_rules,
         trained_on={**sample, "labels": int(len(labels)) if labels is not None else 0},
     )
+
+
+@contextmanager
+def _splink_view_removed(con: duckdb.DuckDBPyConnection, name: str) -> Iterator[None]:
+    """Splink's prior estimate registers a view under a plain name (``result_df``) on the
+    connection, which would hide a caller's table of that name: unregister it afterwards, unless
+    a view of that name was there before (then Splink has already replaced it)."""
+    before = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND temporary", [name]
+    ).fetchall()[0][0]
+    try:
+        yield
+    finally:
+        if not before:
+            with suppress(duckdb.Error):
+                con.unregister(name)
 
 
 #: Smallest m probability a level keeps after training: a level EM never saw among matches (a

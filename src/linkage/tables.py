@@ -21,8 +21,12 @@ The stages and their tables (see ``docs/architecture.md`` for the picture)::
 
 Example:
     >>> from linkage import tables
-    >>> tables.source("cbp") == tables.PREFIX + "source_cbp"
-    True
+    >>> tables.RECORDS
+    'linkage_records'
+    >>> tables.source("cbp")
+    'linkage_source_cbp'
+    >>> tables.scratch("stage")
+    'linkage_tmp_stage'
 """
 
 from __future__ import annotations
@@ -44,9 +48,8 @@ __all__ = [
     "source",
 ]
 
-#: Every table `linkage` makes starts with this. Empty until every module reads its table names
-#: from here (the literals are being replaced module by module); then it becomes ``linkage_``.
-PREFIX = ""
+#: Every table `linkage` makes starts with this.
+PREFIX = "linkage_"
 
 #: One table per source read (``source("cbp")``): the layout columns as text, plus ``_row_number``.
 SOURCE_PREFIX = PREFIX + "source_"
