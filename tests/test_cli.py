@@ -30,6 +30,7 @@ def linkage(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     )
 
 
+@pytest.mark.slow
 def test_help_explains_every_command_option_and_exit_code():
     top = linkage("--help")
     assert top.returncode == 0
@@ -44,6 +45,7 @@ def test_help_explains_every_command_option_and_exit_code():
             assert option in shown.stdout, (command, option)
 
 
+@pytest.mark.slow
 def test_version_and_usage_errors():
     version = linkage("--version")
     assert version.returncode == 0 and version.stdout.startswith("linkage ")
@@ -123,6 +125,7 @@ def test_synth_writes_the_extracts_and_the_truth(synth_dir, tmp_path):
     assert (pq_dir / "cbp.parquet").exists()
 
 
+@pytest.mark.slow
 def test_evaluate_true_clusters_score_perfectly(synth_dir, tmp_path):
     truth = pd.read_csv(synth_dir / "truth_records.csv", dtype=str)
     children = pd.read_csv(synth_dir / "truth_children.csv", dtype=str)
@@ -151,6 +154,7 @@ def test_evaluate_true_clusters_score_perfectly(synth_dir, tmp_path):
     assert table.returncode == 0 and "precision" in table.stdout
 
 
+@pytest.mark.slow
 def test_demo_links_reports_and_scores(tmp_path):
     out = tmp_path / "demo"
     done = linkage("demo", "--children", "300", "--seed", "1", "--out", str(out))

@@ -209,12 +209,14 @@ def model() -> Model:
     return train(con, config=TrainingConfig(u_max_pairs=300_000))
 
 
+@pytest.mark.slow
 def test_link_keeps_twins_and_siblings_apart_and_joins_each_childs_records(model):
     result = link(family_frames(), model=model, quiet=True)
     assert _partition(result.clusters()) == TRUE_PARTITION
     assert int(result.clustering["refused_links"].iloc[0]) > 0
 
 
+@pytest.mark.slow
 def test_link_without_conflict_prevention_merges_the_twins(model):
     result = link(family_frames(), model=model, prevent_conflicts=False, quiet=True)
     # the model alone is fooled: the twins' records score as a match
@@ -225,6 +227,7 @@ def test_link_without_conflict_prevention_merges_the_twins(model):
     assert _partition(result.clusters()) != TRUE_PARTITION
 
 
+@pytest.mark.slow
 def test_identities_do_not_depend_on_the_order_of_input_rows(model):
     data = generate(400, seed=3)
     rng = np.random.default_rng(0)

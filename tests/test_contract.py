@@ -88,6 +88,7 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
+@pytest.mark.slow
 def test_the_job_leaves_a_callers_tables_with_plain_names_untouched():
     con = duckdb.connect()
     for name in PLAIN_NAMES:

@@ -412,6 +412,7 @@ records_strategy = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(records=records_strategy, status_seed=st.integers(0, 2**32 - 1))
 def test_scores_equal_brute_force_pair_enumeration(records, status_seed):

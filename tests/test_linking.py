@@ -46,6 +46,7 @@ def _a_number_join(result) -> pd.DataFrame:
     )
 
 
+@pytest.mark.slow
 def test_every_record_gets_exactly_one_identity(data, result):
     clusters = result.clusters()
     assert len(clusters) == data.n_records
@@ -54,6 +55,7 @@ def test_every_record_gets_exactly_one_identity(data, result):
     assert result.rejects().empty
 
 
+@pytest.mark.slow
 def test_known_truth_pairwise_f1_is_high_and_beats_an_a_number_join(data, result):
     linked = evaluate(result.clusters(), data.truth)
     baseline = evaluate(_a_number_join(result), data.truth)
@@ -64,6 +66,7 @@ def test_known_truth_pairwise_f1_is_high_and_beats_an_a_number_join(data, result
     assert abs(result.n_identities - N_CHILDREN) / N_CHILDREN < 0.05
 
 
+@pytest.mark.slow
 def test_a_saved_model_loads_and_links_to_identical_clusters(data, result, tmp_path):
     path = result.save_model(tmp_path / "model.json")
     saved = json.loads(path.read_text(encoding="utf-8"))
@@ -100,6 +103,7 @@ def test_loading_a_missing_model_file_raises_model_error(tmp_path):
         Model.load(tmp_path / "nowhere.json")
 
 
+@pytest.mark.slow
 def test_two_sources_alone_are_linked(data):
     subset = {source: data.sources[source] for source in ("cbp", "hhs")}
     result = link(subset, training=QUICK, quiet=True)
@@ -111,6 +115,7 @@ def test_two_sources_alone_are_linked(data):
     assert scores.pairwise_f1 >= 0.97, scores
 
 
+@pytest.mark.slow
 def test_sources_under_other_column_names_link_the_same_through_the_mapping(data, result):
     renamed, columns = {}, {}
     for source, frame in data.sources.items():
@@ -149,6 +154,7 @@ def _clerical_labels(data, result, n: int = 200) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+@pytest.mark.slow
 def test_clerical_labels_are_used_in_training_and_recorded_in_the_model(data, result):
     labels = _clerical_labels(data, result)
     assert labels["is_match"].sum() == 200 and len(labels) == 400
@@ -164,6 +170,7 @@ def test_clerical_labels_are_used_in_training_and_recorded_in_the_model(data, re
     assert (weights["m_probability"] - unlabelled["m_probability"]).abs().max() > 0.01
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["strongest", "weakest link", "below threshold"])
 def test_explain_pair_adds_up_to_the_pairs_match_weight(result, which):
     pairs = result.pairs()
@@ -196,6 +203,7 @@ def _level_labels(result) -> dict[str, list[str]]:
     }
 
 
+@pytest.mark.slow
 def test_pairs_carry_the_weight_of_each_comparison(result):
     """pairs() holds one mw_<comparison> column per comparison; with the prior they sum to the
     pair's match weight, and explain_pair reports the same weights."""
@@ -217,11 +225,13 @@ def test_pairs_carry_the_weight_of_each_comparison(result):
         assert abs(explained.loc[n, "match_weight"] - expected) < 1e-6, n
 
 
+@pytest.mark.slow
 def test_explain_pair_names_a_missing_record(result):
     with pytest.raises(KeyError, match="cbp:NO-SUCH-RECORD"):
         result.explain_pair("cbp:NO-SUCH-RECORD", result.pairs()["unique_id_r"].iloc[0])
 
 
+@pytest.mark.slow
 def test_scoring_in_slices_gives_the_same_pairs_and_identities(data, result, monkeypatch):
     """At scale predict scores the candidate pairs in slices of records to bound memory; the
     slices must add up to exactly the pairs and identities of one pass."""
@@ -235,6 +245,7 @@ def test_scoring_in_slices_gives_the_same_pairs_and_identities(data, result, mon
     assert _by_record(sliced.clusters()).equals(_by_record(result.clusters()))
 
 
+@pytest.mark.slow
 def test_the_models_blocking_rules_are_the_ones_scored(data, result):
     """A model whose rules were narrowed scores only the pairs those rules produce."""
     only_a_number = dataclasses.replace(
@@ -254,6 +265,7 @@ def test_the_models_blocking_rules_are_the_ones_scored(data, result):
 # --- thresholds -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_thresholds_are_saved_with_the_model_and_read_back(result, tmp_path):
     saved = json.loads(result.save_model(tmp_path / "m.json").read_text(encoding="utf-8"))
     assert saved["thresholds"] == Thresholds().to_dict()
@@ -270,6 +282,7 @@ def test_the_thresholds_are_saved_with_the_model_and_read_back(result, tmp_path)
     )
 
 
+@pytest.mark.slow
 def test_a_model_saved_before_thresholds_were_saved_keeps_its_match_threshold(result, tmp_path):
     old = result.model.to_dict()
     del old["thresholds"]
@@ -279,6 +292,7 @@ def test_a_model_saved_before_thresholds_were_saved_keeps_its_match_threshold(re
     assert model.threshold_match_probability == 0.7
 
 
+@pytest.mark.slow
 def test_unknown_or_out_of_range_thresholds_are_refused(result):
     bad = result.model.to_dict()
     bad["thresholds"] = {**bad["thresholds"], "match_probabilty": 0.6}
@@ -290,6 +304,7 @@ def test_unknown_or_out_of_range_thresholds_are_refused(result):
         Thresholds(max_identity_records=1)
 
 
+@pytest.mark.slow
 def test_decision_thresholds_apply_to_a_trained_model_and_flag_more_for_review(data, result):
     strict = dataclasses.replace(
         result.model.thresholds, match_probability=0.99, review_probability=0.9999
@@ -307,12 +322,14 @@ def test_decision_thresholds_apply_to_a_trained_model_and_flag_more_for_review(d
     )
 
 
+@pytest.mark.slow
 def test_comparison_thresholds_cannot_change_on_a_trained_model(data, result):
     other = dataclasses.replace(result.model.thresholds, name_jaro_winkler=0.8)
     with pytest.raises(ModelError, match="name_jaro_winkler"):
         link(data.sources, model=result.model, thresholds=other, quiet=True)
 
 
+@pytest.mark.slow
 def test_training_builds_the_comparison_thresholds_into_the_model(data):
     loose = Thresholds(name_jaro_winkler=0.85, journey_near_days=90)
     two = {s: data.sources[s] for s in ("cbp", "hhs")}

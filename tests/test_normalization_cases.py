@@ -172,6 +172,7 @@ _name_text = st.text(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(first=_name_text, last=_name_text, a_number=st.text(max_size=14), dob=st.text(max_size=12))
 def test_normalising_normalised_values_changes_nothing(first, last, a_number, dob):

@@ -148,6 +148,7 @@ def _plain(value: object) -> object:
 # --- properties ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @PROPERTY_SETTINGS
 @given(cbp=_rows(names="parts"), ice=_rows(names="full"), eoir=_rows(names="parts"))
 def test_normalize_keeps_the_contract_on_any_text(cbp, ice, eoir):
@@ -173,6 +174,7 @@ def test_normalize_keeps_the_contract_on_any_text(cbp, ice, eoir):
     assert {None if _missing(v) else v for v in records["name_issue"]} <= NAME_ISSUES
 
 
+@pytest.mark.slow
 @FEWER
 @given(dates=st.lists(_well_formed, min_size=1, max_size=8), noise=_rows(names="parts"))
 def test_well_formed_dates_are_read_exactly_in_every_source(dates, noise):
@@ -206,6 +208,7 @@ _latin_name = st.text(
 )
 
 
+@pytest.mark.slow
 @FEWER
 @given(names=st.lists(st.tuples(_latin_name, _latin_name, _latin_name), min_size=1, max_size=6))
 def test_accents_case_and_unicode_form_do_not_change_a_name(names):

@@ -153,6 +153,7 @@ def records_by_id(result) -> pd.DataFrame:
 # --- nothing lost ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_link_on_a_folder_keeps_every_row(tmp_path, frames, model_path):
     folder = write_folder(tmp_path / "data", frames)
     rows, rejected = row_ids(frames), {}
@@ -167,6 +168,7 @@ def test_link_on_a_folder_keeps_every_row(tmp_path, frames, model_path):
     assert result.rejects()["detail"].str.match(r"line \d+: ").all()
 
 
+@pytest.mark.slow
 def test_link_on_frames_of_every_kind_and_a_ragged_file_keeps_every_row(
     tmp_path, frames, model_path
 ):
@@ -216,6 +218,7 @@ def _bad_ids(tmp_path: Path, frames: dict[str, pd.DataFrame]) -> tuple[dict, Row
     return data, rows, rejected
 
 
+@pytest.mark.slow
 def test_link_on_sources_with_bad_ids_rejected_keeps_every_row(tmp_path, frames, model_path):
     data, rows, rejected = _bad_ids(tmp_path, frames)
 
@@ -228,6 +231,7 @@ def test_link_on_sources_with_bad_ids_rejected_keeps_every_row(tmp_path, frames,
     assert records.loc[f"hhs:{first['record_id']}", "row_number"] == 2
 
 
+@pytest.mark.slow
 def test_run_writes_every_row_once(tmp_path, frames, model_path):
     data, rows, rejected = _bad_ids(tmp_path, frames)
     out = tmp_path / "out"
@@ -240,6 +244,7 @@ def test_run_writes_every_row_once(tmp_path, frames, model_path):
     assert len(report.rejects) == len(rejected)
 
 
+@pytest.mark.slow
 def test_the_command_line_writes_every_row_once(tmp_path, frames, model_path):
     folder = write_folder(tmp_path / "data", frames)
     rows, rejected = row_ids(frames), {}
@@ -260,6 +265,7 @@ def test_the_command_line_writes_every_row_once(tmp_path, frames, model_path):
     assert_written_every_row_once(out, rows, rejected)
 
 
+@pytest.mark.slow
 def test_the_command_line_rejects_bad_ids_on_request_and_stops_on_them_by_default(
     tmp_path, frames, model_path
 ):
@@ -309,6 +315,7 @@ def _comparable(records: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@pytest.mark.slow
 def test_latin1_bom_and_crlf_files_give_the_same_records_and_identities(
     tmp_path, frames, model_path
 ):
@@ -333,6 +340,7 @@ def test_latin1_bom_and_crlf_files_give_the_same_records_and_identities(
     pd.testing.assert_frame_equal(got.clusters(), expected.clusters())
 
 
+@pytest.mark.slow
 def test_a_header_only_source_links_like_an_absent_one(tmp_path, frames, model_path):
     with_empty = write_folder(tmp_path / "empty", frames)
     write_lines(with_empty / "eoir.csv", csv_lines(frames["eoir"])[:1])
@@ -381,6 +389,7 @@ def _no_name_column(tmp_path, frames):
     return data, {}, SchemaError, ("ice", "nombre", "full_name")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "case",
     [_zero_byte, _absent_mapped_column, _missing_required_column, _repeated_ids, _no_name_column],
@@ -402,6 +411,7 @@ def test_unusable_input_is_a_linkage_error_naming_source_and_column(
     assert not out.exists()  # nothing half-written
 
 
+@pytest.mark.slow
 def test_a_missing_source_is_three_sources_linked(frames, model_path):
     three = {s: f for s, f in frames.items() if s != "ice"}
 
@@ -413,6 +423,7 @@ def test_a_missing_source_is_three_sources_linked(frames, model_path):
     assert_every_row_once(row_ids(three), result.clusters(), result.rejects(), {})
 
 
+@pytest.mark.slow
 def test_dates_out_of_range_or_impossible_are_findings_not_failures(tmp_path, frames, model_path):
     data = copies(frames)
     cbp = data["cbp"]
@@ -449,6 +460,7 @@ def test_dates_out_of_range_or_impossible_are_findings_not_failures(tmp_path, fr
     assert (tmp_path / "out" / "report.html").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_huge_strings_are_carried_through(tmp_path, synthetic, frames, model_path):
     """100,000-character values in names, A-number, address and country.
 
@@ -487,6 +499,7 @@ def test_huge_strings_are_carried_through(tmp_path, synthetic, frames, model_pat
     assert_every_row_once(row_ids(data), result.clusters(), result.rejects(), {})
 
 
+@pytest.mark.slow
 def test_numbers_where_text_is_expected(frames, model_path):
     data = copies(frames)
     n_cbp, n_hhs, n_ice = len(data["cbp"]), len(data["hhs"]), len(data["ice"])
@@ -516,6 +529,7 @@ def test_numbers_where_text_is_expected(frames, model_path):
     assert_every_row_once(row_ids(data), result.clusters(), result.rejects(), {})
 
 
+@pytest.mark.slow
 def test_a_float_a_number_column_keeps_the_number(frames, model_path):
     data = copies(frames)
     values = [12_345_678.0 + i for i in range(len(data["cbp"]))]
@@ -529,6 +543,7 @@ def test_a_float_a_number_column_keeps_the_number(frames, model_path):
     assert cbp["a_number"].iloc[1:].tolist() == [f"{int(v):09d}" for v in values[1:]]
 
 
+@pytest.mark.slow
 def test_columns_of_nothing_but_nulls(frames, model_path):
     data = copies(frames)
     for column in ("first_name", "a_number", "dob", "sex", "country", "release_date"):
@@ -550,6 +565,7 @@ def test_columns_of_nothing_but_nulls(frames, model_path):
     assert_every_row_once(row_ids(data), result.clusters(), result.rejects(), {})
 
 
+@pytest.mark.slow
 def test_a_source_whose_every_row_is_rejected(frames, model_path):
     data = copies(frames)
     data["hhs"]["record_id"] = None
@@ -581,6 +597,7 @@ def test_training_without_any_pair_to_learn_from_is_a_linkage_error(frames):
     assert isinstance(caught.value, LinkageError)
 
 
+@pytest.mark.slow
 def test_running_out_of_memory_is_a_resource_error_naming_the_step_and_the_fix(frames, model_path):
     """DuckDB's own out-of-memory error, raised deep inside Splink, reaches the caller as a
     LinkageError that says which step ran out and how to give it room."""
@@ -613,6 +630,7 @@ def _pair_weights(result) -> pd.Series:
     return pd.Series(pairs["match_weight"].to_numpy(), index=key).sort_index()
 
 
+@pytest.mark.slow
 def test_same_input_and_seed_give_the_same_identities_in_any_row_order(frames, trained):
     rng = np.random.default_rng(7)
     shuffled = {
@@ -635,6 +653,7 @@ def test_same_input_and_seed_give_the_same_identities_in_any_row_order(frames, t
     pd.testing.assert_series_equal(theirs, ours)
 
 
+@pytest.mark.slow
 def test_the_written_clusters_and_identities_are_byte_identical_across_runs(
     tmp_path, frames, model_path
 ):

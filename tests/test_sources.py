@@ -436,6 +436,7 @@ def test_named_index_and_mixed_object_columns(layout_frames):
 _text = st.text(st.characters(codec="utf-8"), max_size=12)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(_text, _text), min_size=1, max_size=8))
 def test_any_unicode_in_name_columns_round_trips(names):
@@ -463,6 +464,7 @@ _field = st.text(st.characters(codec="utf-8", exclude_characters="\r\n\x00"), ma
 _GUIDE_ROWS = [[f"g{i}", "Lopez, Ana", "2021-01-01", 'a "b"'] for i in range(1, 4)]
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(_field, min_size=1, max_size=6), min_size=1, max_size=12))
 def test_every_csv_row_is_in_a_table_or_in_rejects(tmp_path_factory, records):
