@@ -34,6 +34,7 @@ from linkage.model import (
     train,
 )
 from linkage.normalization import Records, normalize
+from linkage.sources import OnBadRecord
 from linkage.tables import CLUSTERS, MODEL_INPUT, PAIRS
 from linkage.thresholds import COMPARISON_THRESHOLDS, Thresholds
 
@@ -239,6 +240,7 @@ def link(
     training: TrainingConfig | None = None,
     engine: Engine = "duckdb",
     quiet: bool = False,
+    on_bad_record: OnBadRecord = "raise",
 ) -> LinkageResult:
     """Link records of the same child across (and within) CBP, ICE, HHS and court extracts.
 
@@ -259,6 +261,8 @@ def link(
         training: training options (sample size, u pairs, term frequencies).
         engine: the SQL engine (only ``"duckdb"`` today).
         quiet: no progress logging.
+        on_bad_record: for data still to be read: ``"raise"`` (default) stops on empty or
+            duplicated ``record_id`` values; ``"reject"`` puts those rows in the rejects table.
 
     Returns:
         :class:`LinkageResult`; its ``model`` carries the thresholds that were used.
@@ -270,7 +274,11 @@ def link(
     with _quiet_logs(quiet):
         timings: dict[str, float] = {}
         with _timed(timings, "normalise"), _resources("normalising the records"):
-            records = data if isinstance(data, Records) else normalize(data, columns=columns)
+            records = (
+                data
+                if isinstance(data, Records)
+                else normalize(data, columns=columns, on_bad_record=on_bad_record)
+            )
         con = records.con
         with _timed(timings, "train"):
             prepare_input(con)

@@ -1,6 +1,7 @@
 """``run()``: the whole job in one call. It chains the stages and adds nothing of its own.
 
-read_sources -> link -> handoff_report -> write (when ``out_dir`` is given).
+link (which reads through read_sources, the one read path, and normalises) -> handoff_report
+-> write (when ``out_dir`` is given).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from linkage.handoff import HandoffReport, handoff_report
-from linkage.sources import read_sources
 
 if TYPE_CHECKING:
     from linkage.sources import ColumnMapping, OnBadRecord
@@ -65,8 +65,9 @@ def run(
     """
     from linkage.linking import link
 
-    sources = read_sources(data, columns=columns, on_bad_record=on_bad_record)
-    result = link(sources, model=model, seed=seed, quiet=quiet)
+    result = link(
+        data, model=model, columns=columns, seed=seed, quiet=quiet, on_bad_record=on_bad_record
+    )
     report = handoff_report(result)
     if out_dir is not None:
         files = report.write(out_dir)

@@ -46,7 +46,7 @@ from linkage.normalization._names import build_name_lookups
 from linkage.normalization._profile import profile
 from linkage.normalization._records import Records, assemble
 from linkage.normalization._stage import STAGE, stage
-from linkage.sources import Sources, read_sources
+from linkage.sources import OnBadRecord, Sources, read_sources
 
 __all__ = ["Records", "normalize", "profile"]
 
@@ -57,17 +57,20 @@ def normalize(
     sources: Sources | Mapping[str, Any] | str | Any,
     *,
     columns: Mapping[str, Mapping[str, str]] | None = None,
+    on_bad_record: OnBadRecord = "raise",
 ) -> Records:
-    """Normalise the sources into the canonical ``records`` table.
+    """Normalise the sources into the canonical records table (:data:`linkage.tables.RECORDS`).
 
     Args:
         sources: what :func:`linkage.read_sources` returned, or anything it accepts (a folder, a
             mapping of source name to path or frame), read by it.
         columns: per-source column mapping, handed to :func:`linkage.read_sources`; only for
             sources still to be read (it refuses a mapping for sources already read).
+        on_bad_record: what :func:`linkage.read_sources` does with empty or repeated
+            ``record_id`` values of sources still to be read (``"raise"`` or ``"reject"``).
 
     Returns:
-        :class:`Records`, whose ``con`` holds the DuckDB table ``records`` with the columns of
+        :class:`Records`, whose ``con`` holds the records table with the columns of
         :data:`linkage.schema.CANONICAL_COLUMNS`, one row per record read.
 
     Example:
@@ -79,7 +82,7 @@ def normalize(
         >>> rec.loc[0, ["given_name_1", "paternal_surname", "maternal_surname", "a_number"]].tolist()
         ['MARIA', 'LOPEZ', 'CHUB', '012345678']
     """
-    sources = read_sources(sources, columns=columns)
+    sources = read_sources(sources, columns=columns, on_bad_record=on_bad_record)
     con = sources.con
     logger.info("normalising %s", ", ".join(f"{s}" for s in sources.tables))
     try:
