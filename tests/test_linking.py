@@ -11,11 +11,11 @@ import json
 import pandas as pd
 import pytest
 
-from linkage import LinkageError, ModelError, Thresholds, evaluate, handoff_report, link
+from linkage import LinkageError, ModelError, Thresholds, evaluate, handoff_report, link, normalize
 from linkage import model as model_module
 from linkage.blocking import BlockingRule
 from linkage.comparisons import COMPARISON_NAMES
-from linkage.model import Model, TrainingConfig, train
+from linkage.model import Model, TrainingConfig, prepare_input, train
 from linkage.synthetic import generate
 
 N_CHILDREN = 3_000
@@ -330,14 +330,14 @@ def test_comparison_thresholds_cannot_change_on_a_trained_model(data, result):
 
 
 @pytest.mark.slow
-def test_training_builds_the_comparison_thresholds_into_the_model(data):
+def test_training_builds_the_comparison_thresholds_into_the_model():
     loose = Thresholds(name_jaro_winkler=0.85, journey_near_days=90)
-    two = {s: data.sources[s] for s in ("cbp", "hhs")}
-    linked = link(two, thresholds=loose, training=QUICK, quiet=True)
-    assert linked.model.thresholds == loose
+    con = normalize(generate(300, seed=2).sources).con
+    prepare_input(con)
+    model = train(con, thresholds=loose, config=TrainingConfig(u_max_pairs=50_000))
+    assert model.thresholds == loose
     labels = {
-        lv["comparison"] + ": " + str(lv["level"])
-        for _, lv in linked.model.match_weights().iterrows()
+        lv["comparison"] + ": " + str(lv["level"]) for _, lv in model.match_weights().iterrows()
     }
     assert "given_name: similar spelling (JW >= 0.85)" in labels
     assert "timeline: in journey order, within 90 days" in labels
