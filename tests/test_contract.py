@@ -27,6 +27,7 @@ PACKAGE = Path(linkage.__file__).parent
 PUBLIC = [
     "BlockingError",
     "Evaluation",
+    "ErrorAnalysis",
     "EvaluationError",
     "HandoffReport",
     "InputError",
@@ -46,6 +47,7 @@ PUBLIC = [
     "TrainingConfig",
     "__version__",
     "evaluate",
+    "explain_errors",
     "handoff_report",
     "identity_statuses",
     "link",

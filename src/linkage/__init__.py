@@ -11,6 +11,7 @@ makes four-agency data with truth.
 """
 
 from linkage._version import __version__
+from linkage.diagnosis import ErrorAnalysis, explain_errors
 from linkage.errors import (
     BlockingError,
     EvaluationError,
@@ -37,6 +38,7 @@ __all__ = [
     "BlockingError",
     "ResourceError",
     "Evaluation",
+    "ErrorAnalysis",
     "EvaluationError",
     "HandoffReport",
     "InputError",
@@ -55,6 +57,7 @@ __all__ = [
     "TrainingConfig",
     "__version__",
     "evaluate",
+    "explain_errors",
     "handoff_report",
     "identity_statuses",
     "link",

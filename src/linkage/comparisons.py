@@ -23,6 +23,7 @@ __all__ = [
     "MODEL_INPUT_SQL",
     "COMPARISON_NAMES",
     "conflict_prefilter_sql",
+    "conflict_rules",
     "conflict_sql",
     "default_comparisons",
 ]
@@ -183,34 +184,49 @@ def _separate_journeys(thresholds: Thresholds) -> str:
     )
 
 
-def conflict_sql(thresholds: Thresholds = _DEFAULT) -> str:
-    """SQL over model-input columns read as ``l.`` and ``r.``: the two records are different
-    children, whatever their scores say, when
+def conflict_rules(thresholds: Thresholds = _DEFAULT) -> dict[str, str]:
+    """The conflict rules by name, each SQL over model-input columns read as ``l.`` and ``r.``:
+    when one holds, the two records are different children, whatever their scores say.
 
-    1. each carries a given name the other does not account for (not equal, not the same sound,
-       not one typed letter off, not among its surnames) and they do not share an A-number:
-       twins and siblings such as "María Angélica" and "María Elena" with the same surnames,
-       birth date and sponsor;
-    2. their A-numbers differ and so do their birth dates, beyond the known errors (year off by up
-       to ``thresholds.dob_year_off_years`` in an age determination);
-    3. they do not share an A-number and their CBP/ICE/HHS events are more than
-       ``thresholds.separate_journeys_days`` apart, or a court record predates the apprehension by
-       more than ``thresholds.court_before_apprehension_days`` (two journeys);
-    4. they do not share an A-number and no surname of either is found among the other's names
-       (two children with the same given name and birth date);
-    5. their A-numbers differ and each carries a surname the other does not account for
-       ("Luis González Mazariegos" and "Luis González Rivera", born a month apart).
+    - ``separate_journeys``: they do not share an A-number and their CBP/ICE/HHS events are more
+      than ``thresholds.separate_journeys_days`` apart, or a court record predates the
+      apprehension by more than ``thresholds.court_before_apprehension_days`` (two journeys);
+    - ``birth_dates_differ``: their A-numbers differ and so do their birth dates, beyond the known
+      errors (year off by up to ``thresholds.dob_year_off_years`` in an age determination);
+    - ``given_names_differ``: each carries a given name the other does not account for (not
+      equal, not the same sound, not one typed letter off, not among its surnames) and they do
+      not share an A-number: twins and siblings such as "María Angélica" and "María Elena" with
+      the same surnames, birth date and sponsor;
+    - ``surnames_differ``: their A-numbers differ and each carries a surname the other does not
+      account for ("Luis González Mazariegos" and "Luis González Rivera", born a month apart);
+    - ``no_surname_in_common``: they do not share an A-number and no surname of either is found
+      among the other's names (two children with the same given name and birth date).
+
+    Listed cheap tests first: :func:`conflict_sql` joins them with OR, which DuckDB evaluates left
+    to right on what is left.
     """
-    journeys = _separate_journeys(thresholds)
-    return (  # cheap tests first: DuckDB evaluates OR's terms left to right on what is left
-        f"(NOT {_SAME_A_NUMBER} AND ({journeys})) "
-        f"OR ({_A_NUMBERS_DIFFER} AND {_dob_unexplained(thresholds.dob_year_off_years)}) "
-        f"OR (len(l.given_token_keys) > 0 AND len(r.given_token_keys) > 0 AND NOT {_SAME_A_NUMBER} "
-        f"AND {_unexplained('l', 'r')} > 0 AND {_unexplained('r', 'l')} > 0) "
-        f"OR ({_A_NUMBERS_DIFFER} AND {_unexplained_surnames('l', 'r')} > 0 "
-        f"AND {_unexplained_surnames('r', 'l')} > 0) "
-        f"OR (NOT {_SAME_A_NUMBER} AND {_surnames_unrelated()})"
-    )
+    return {
+        "separate_journeys": f"NOT {_SAME_A_NUMBER} AND ({_separate_journeys(thresholds)})",
+        "birth_dates_differ": (
+            f"{_A_NUMBERS_DIFFER} AND {_dob_unexplained(thresholds.dob_year_off_years)}"
+        ),
+        "given_names_differ": (
+            f"len(l.given_token_keys) > 0 AND len(r.given_token_keys) > 0 "
+            f"AND NOT {_SAME_A_NUMBER} AND {_unexplained('l', 'r')} > 0 "
+            f"AND {_unexplained('r', 'l')} > 0"
+        ),
+        "surnames_differ": (
+            f"{_A_NUMBERS_DIFFER} AND {_unexplained_surnames('l', 'r')} > 0 "
+            f"AND {_unexplained_surnames('r', 'l')} > 0"
+        ),
+        "no_surname_in_common": f"NOT {_SAME_A_NUMBER} AND {_surnames_unrelated()}",
+    }
+
+
+def conflict_sql(thresholds: Thresholds = _DEFAULT) -> str:
+    """SQL: the two records (``l.``, ``r.``) are different children by one of
+    :func:`conflict_rules`."""
+    return " OR ".join(f"({sql})" for sql in conflict_rules(thresholds).values())
 
 
 def _all_found(column: str, phonetic: str, side: str, other: str) -> str:
