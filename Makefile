@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(VENV)/bin/linkage demo --children 2000 --out out/demo
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
