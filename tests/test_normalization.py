@@ -221,7 +221,9 @@ A_NUMBERS = [
     ("1234567", None, "too_short"),
     ("1234567890", None, "too_long"),
     ("000000000", None, "all_zero"),
-    ("A12B45678", None, "not_numeric"),
+    ("A12B45678", "012845678", "not_numeric"),  # a scanner's B for 8, read as 8 (and flagged)
+    ("A2O1-555-I23", "201555123", "not_numeric"),  # O for 0, I for 1
+    ("A12X45678", None, "not_numeric"),  # no digit looks like X: seven digits left
     ("", None, "missing"),
     (None, None, "missing"),
 ]

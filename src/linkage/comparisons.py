@@ -77,6 +77,9 @@ SELECT
     list_transform(generate_series(1, len(given_names)), lambda k: struct_pack(
         token := regexp_extract(given_names[k], '([A-Z]+)$', 1), key := given_phonetic[k])) AS given_token_keys,
     list_concat(given_set, surname_set) AS all_tokens,
+    list_transform(generate_series(1, len(given_names) - 1), lambda k:
+        regexp_extract(given_names[k], '([A-Z]+)$', 1)
+        || regexp_extract(given_names[k + 1], '([A-Z]+)$', 1)) AS given_bigrams,
     list_transform(generate_series(1, len(surnames)), lambda k: struct_pack(
         token := regexp_extract(surnames[k], '([A-Z]+)$', 1), key := surname_phonetic[k])) AS surname_token_keys,
     list_concat(given_phonetic, surname_phonetic) AS all_phonetic,
@@ -100,18 +103,41 @@ FROM (
 
 
 def _accounted_for(
-    other: str, *, containment: bool = False, sound_containment: bool = False
+    other: str,
+    *,
+    containment: bool = False,
+    sound_containment: bool = False,
+    run_together_of: str | None = None,
 ) -> str:
     """SQL: token ``z`` (``z.token``, ``z.key``) is accounted for by the other side's names:
-    equal, the same sound, one typed letter off and, optionally, one name inside the other (run
-    together surnames) by spelling or by sound."""
-    near = "damerau_levenshtein(z.token, u) <= 1"
+    equal, the same sound, one typed letter off, the start of one of them (an initial, "C" for
+    "CARLOS", or a name cut at a field's length, "JAN" for "JANETH") and, optionally, one name
+    inside the other (run together surnames) by spelling or by sound, or (``run_together_of``:
+    the side of ``z``) two given names run together ("MARIAJOSE" against "MARIA JOSE", either
+    way)."""
+    near = "damerau_levenshtein(z.token, u) <= 1 OR starts_with(u, z.token)"
     if containment:
         near += " OR (length(u) >= 3 AND (contains(z.token, u) OR contains(u, z.token)))"
     sql = (
         f"list_contains({other}.all_tokens, z.token) OR list_contains({other}.all_phonetic, z.key) "
         f"OR len(list_filter({other}.all_tokens, lambda u: {near})) > 0"
+        # one letter off in sound: CADLOS / KARLOS
+        f" OR len(list_filter({other}.all_phonetic, lambda k: length(k) >= 4 "
+        "AND damerau_levenshtein(z.key, k) <= 1)) > 0"
     )
+    if containment:  # the start of the other's surnames run together, one letter off or cut:
+        # CONRTERAS / CONTRERASVASQUEZ, FERREIRALIM / FERREIRA LIMA
+        sql += (
+            f" OR (length(z.token) >= 4 AND damerau_levenshtein(z.token, "
+            f"substr({other}.surname_joined, 1, length(z.token))) <= 1)"
+        )
+    if run_together_of:
+        own = run_together_of
+        sql += (
+            f" OR list_contains({other}.given_bigrams, z.token)"
+            f" OR len(list_filter({own}.given_bigrams, lambda b: list_contains({other}.all_tokens, b)"
+            " AND (starts_with(b, z.token) OR ends_with(b, z.token)))) > 0"
+        )
     if sound_containment:
         sql += (
             f" OR len(list_filter({other}.all_phonetic, lambda k: length(k) >= 3 "
@@ -126,7 +152,8 @@ def _count_tokens(side: str, column: str, condition: str) -> str:
 
 def _unexplained(side: str, other: str) -> str:
     """Given-name tokens of one side that nothing on the other side accounts for."""
-    return _count_tokens(side, "given_token_keys", f"NOT ({_accounted_for(other)})")
+    condition = f"NOT ({_accounted_for(other, run_together_of=side)})"
+    return _count_tokens(side, "given_token_keys", condition)
 
 
 def _dob_unexplained(years: int) -> str:
@@ -145,6 +172,25 @@ def _dob_unexplained(years: int) -> str:
 
 
 _A_NUMBERS_DIFFER = "l.a_number IS NOT NULL AND r.a_number IS NOT NULL AND l.a_number <> r.a_number"
+
+
+def _a_numbers_differ(typo_min_gap: int) -> str:
+    """Two A-numbers that are two numbers, not one mistyped: they differ, and not as a typing slip
+    does - two neighbouring digits swapped, or one digit changed among the first ones (at least
+    ``typo_min_gap`` apart). One of the last digits changed is no slip: numbers issued the same
+    week differ there, as twins' and siblings' do."""
+    return (
+        f"{_A_NUMBERS_DIFFER} AND NOT (damerau_levenshtein(l.a_number, r.a_number) <= 1 "
+        "AND (levenshtein(l.a_number, r.a_number) = 2 "
+        "OR abs(TRY_CAST(l.a_number AS BIGINT) - TRY_CAST(r.a_number AS BIGINT)) "
+        f">= {int(typo_min_gap)}))"
+    )
+
+
+#: Given and family names swapped on one side: a given name of each is a surname of the other.
+_SWAPPED_SIDES = (
+    "list_has_any(l.given_set, r.surname_set) AND list_has_any(l.surname_set, r.given_set)"
+)
 
 
 def _surnames_unrelated() -> str:
@@ -188,35 +234,47 @@ def conflict_rules(thresholds: Thresholds = _DEFAULT) -> dict[str, str]:
     """The conflict rules by name, each SQL over model-input columns read as ``l.`` and ``r.``:
     when one holds, the two records are different children, whatever their scores say.
 
-    - ``separate_journeys``: they do not share an A-number and their CBP/ICE/HHS events are more
-      than ``thresholds.separate_journeys_days`` apart, or a court record predates the
-      apprehension by more than ``thresholds.court_before_apprehension_days`` (two journeys);
+    - ``same_day_same_agency``: one agency wrote both on the same day with two A-numbers: two
+      children apprehended (or placed, or booked) together, twins whose names alone could be
+      one child's ("JOSE" and "JOSE TORIVIO");
+    - ``separate_journeys``: their A-numbers differ and their CBP/ICE/HHS events are more than
+      ``thresholds.separate_journeys_days`` apart, or a court record predates the apprehension
+      by more than ``thresholds.court_before_apprehension_days`` (two journeys with two
+      A-numbers; the same child apprehended again, whose later records carry no A-number, is
+      left to the evidence);
     - ``birth_dates_differ``: their A-numbers differ and so do their birth dates, beyond the known
       errors (year off by up to ``thresholds.dob_year_off_years`` in an age determination);
     - ``given_names_differ``: each carries a given name the other does not account for (not
-      equal, not the same sound, not one typed letter off, not among its surnames) and they do
-      not share an A-number: twins and siblings such as "María Angélica" and "María Elena" with
-      the same surnames, birth date and sponsor;
+      equal, not the same sound or one letter off in sound, not one typed letter off, not an
+      initial or a cut form of it, not run together, not among its surnames), they do not share
+      an A-number and neither wrote given and family names the other way round: twins and
+      siblings such as "María Angélica" and "María Elena" with the same surnames, birth date and
+      sponsor;
     - ``surnames_differ``: their A-numbers differ and each carries a surname the other does not
       account for ("Luis González Mazariegos" and "Luis González Rivera", born a month apart);
     - ``no_surname_in_common``: they do not share an A-number and no surname of either is found
       among the other's names (two children with the same given name and birth date).
 
+    "A-numbers differ" means two numbers, not one mistyped: not two neighbouring digits swapped,
+    not one of the first digits changed (at least ``thresholds.a_number_typo_min_gap`` apart).
+
     Listed cheap tests first: :func:`conflict_sql` joins them with OR, which DuckDB evaluates left
     to right on what is left.
     """
+    differ = _a_numbers_differ(thresholds.a_number_typo_min_gap)
     return {
-        "separate_journeys": f"NOT {_SAME_A_NUMBER} AND ({_separate_journeys(thresholds)})",
-        "birth_dates_differ": (
-            f"{_A_NUMBERS_DIFFER} AND {_dob_unexplained(thresholds.dob_year_off_years)}"
+        "same_day_same_agency": (
+            f"l.source = r.source AND l.event_date = r.event_date AND {differ}"
         ),
+        "separate_journeys": f"{differ} AND ({_separate_journeys(thresholds)})",
+        "birth_dates_differ": f"{differ} AND {_dob_unexplained(thresholds.dob_year_off_years)}",
         "given_names_differ": (
             f"len(l.given_token_keys) > 0 AND len(r.given_token_keys) > 0 "
-            f"AND NOT {_SAME_A_NUMBER} AND {_unexplained('l', 'r')} > 0 "
-            f"AND {_unexplained('r', 'l')} > 0"
+            f"AND NOT {_SAME_A_NUMBER} AND NOT ({_SWAPPED_SIDES}) "
+            f"AND {_unexplained('l', 'r')} > 0 AND {_unexplained('r', 'l')} > 0"
         ),
         "surnames_differ": (
-            f"{_A_NUMBERS_DIFFER} AND {_unexplained_surnames('l', 'r')} > 0 "
+            f"{differ} AND {_unexplained_surnames('l', 'r')} > 0 "
             f"AND {_unexplained_surnames('r', 'l')} > 0"
         ),
         "no_surname_in_common": f"NOT {_SAME_A_NUMBER} AND {_surnames_unrelated()}",
@@ -241,8 +299,8 @@ def conflict_prefilter_sql(thresholds: Thresholds = _DEFAULT) -> str:
     conflict, so clustering tests only the pairs that pass it."""
     return (
         f"NOT {_SAME_A_NUMBER} AND ("
-        f"{_separate_journeys(thresholds)} "
-        f"OR ({_A_NUMBERS_DIFFER} AND l.dob IS DISTINCT FROM r.dob) "
+        f"({_A_NUMBERS_DIFFER} AND (l.source = r.source AND l.event_date = r.event_date "
+        f"OR l.dob IS DISTINCT FROM r.dob OR {_separate_journeys(thresholds)})) "
         f"OR (NOT {_all_found('given_set', 'given_phon_set', 'l', 'r')} "
         f"AND NOT {_all_found('given_set', 'given_phon_set', 'r', 'l')}) "
         f"OR (NOT {_all_found('surname_set', 'surname_phon_set', 'l', 'r')} "
@@ -374,6 +432,15 @@ def surname_comparison(
     )
 
 
+#: A child known by one name, which one agency wrote as the given name and another as the
+#: surname ("LESLY" and "FNU LESLY").
+_SINGLE_NAME_OTHER_FIELD = (
+    "(len(given_set_l) = 0 AND len(surname_set_r) = 0 AND len(surname_set_l) > 0 "
+    "AND surname_set_l = given_set_r) OR (len(given_set_r) = 0 AND len(surname_set_l) = 0 "
+    "AND len(surname_set_r) > 0 AND surname_set_r = given_set_l)"
+)
+
+
 def given_name_comparison(
     *, jaro_winkler_threshold: float = _DEFAULT.name_jaro_winkler, term_frequency: bool = True
 ) -> CustomComparison:
@@ -386,6 +453,7 @@ def given_name_comparison(
         output_column_name="given_name",
         comparison_description="given names as a set of tokens",
         comparison_levels=[
+            _level(_SINGLE_NAME_OTHER_FIELD, "a single name, written in the other field"),
             _level("len(given_set_l) = 0 OR len(given_set_r) = 0", "given name missing").configure(
                 is_null_level=True
             ),
@@ -539,9 +607,14 @@ def timeline_comparison(
     within_week_days: int = _DEFAULT.events_within_week_days,
     near_days: int = _DEFAULT.journey_near_days,
     far_days: int = _DEFAULT.journey_far_days,
+    again_days: int = _DEFAULT.journey_again_days,
+    other_journey_days: int = _DEFAULT.other_journey_days,
 ) -> CustomComparison:
-    """The order of events: an HHS referral days after a CBP apprehension is evidence."""
+    """The order of events: an HHS referral days after a CBP apprehension is evidence; the same
+    agency again months later, or a court record of an earlier journey, is another journey of
+    the same child as often as a namesake's (the model learns how often)."""
     week, near, far = int(within_week_days), int(near_days), int(far_days)
+    again, other = int(again_days), int(other_journey_days)
     in_order = (
         f"((source_rank_l <= source_rank_r AND event_date_l <= event_date_r + INTERVAL {week} DAY) "
         f"OR (source_rank_r <= source_rank_l AND event_date_r <= event_date_l + INTERVAL {week} DAY))"
@@ -555,8 +628,16 @@ def timeline_comparison(
                 is_null_level=True
             ),
             _level(f"{days} <= {week}", f"within {week} days"),
+            _level(
+                f"source_rank_l = source_rank_r AND {days} > {again} AND {days} <= {other}",
+                f"the same agency again, {again + 1}-{other} days apart (another journey)",
+            ),
             _level(f"{in_order} AND {days} <= {near}", f"in journey order, within {near} days"),
             _level(f"{in_order} AND {days} <= {far}", f"in journey order, within {far} days"),
+            _level(
+                f"{days} <= {other}",
+                f"another journey (out of order, or over {far} days), within {other} days",
+            ),
             cll.ElseLevel(),
         ],
     )
@@ -598,5 +679,7 @@ def default_comparisons(
             within_week_days=t.events_within_week_days,
             near_days=t.journey_near_days,
             far_days=t.journey_far_days,
+            again_days=t.journey_again_days,
+            other_journey_days=t.other_journey_days,
         ),
     ]

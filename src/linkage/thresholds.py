@@ -7,8 +7,8 @@ where it is declared. There are three kinds:
 * **comparison levels** (``name_jaro_winkler``, ``dob_*``, ``a_number_sequence_gap``,
   ``events_*``): they shape the comparisons the model is trained with
   (:func:`linkage.comparisons.default_comparisons`); changing them means training again;
-* **conflicts** (``separate_journeys_days``, ``court_before_apprehension_days``, and
-  ``dob_year_off_years`` as well): when clustering treats two records as different children;
+* **conflicts** (``separate_journeys_days``, ``court_before_apprehension_days``,
+  ``a_number_typo_min_gap``, and ``dob_year_off_years`` as well): when clustering treats two records as different children;
 * **decisions** (``match_probability``, ``keep_pair_probability``, ``review_probability``,
   ``max_identity_records``): what becomes a link, which pairs are kept for review, which identities
   are flagged, how large an identity may grow. They can be changed on a trained model.
@@ -42,6 +42,8 @@ COMPARISON_THRESHOLDS: tuple[str, ...] = (
     "events_within_week_days",
     "journey_near_days",
     "journey_far_days",
+    "journey_again_days",
+    "other_journey_days",
 )
 
 
@@ -67,12 +69,18 @@ class Thresholds:
         events_within_week_days: events at most this many days apart are "within a week"; also
             the slack allowed to the journey order (an HHS referral logged before the apprehension).
         journey_near_days: events in journey order at most this many days apart are "near".
-        journey_far_days: events in journey order at most this many days apart are "far"; beyond,
-            they are unrelated.
+        journey_far_days: events in journey order at most this many days apart are "far".
+        journey_again_days: two events of one agency more than this many days apart are another
+            journey (the same child apprehended again, or a namesake).
+        other_journey_days: events out of journey order, or of one agency, at most this many days
+            apart may be another journey of the same child; beyond, they are unrelated.
         separate_journeys_days: records of CBP, ICE or HHS whose events are more than this many days
             apart, with no shared A-number, are two journeys (two children, or one child twice).
         court_before_apprehension_days: a court record dated more than this many days before an
             apprehension belongs to another journey.
+        a_number_typo_min_gap: two A-numbers one digit apart are one number mistyped only if at
+            least this far apart (a digit among the first ones); closer, they may be two numbers
+            issued the same week, as to twins.
     """
 
     match_probability: float = 0.5
@@ -87,8 +95,11 @@ class Thresholds:
     events_within_week_days: int = 7
     journey_near_days: int = 120
     journey_far_days: int = 1100
+    journey_again_days: int = 30
+    other_journey_days: int = 3650
     separate_journeys_days: int = 180
     court_before_apprehension_days: int = 30
+    a_number_typo_min_gap: int = 1000
 
     def __post_init__(self) -> None:
         problems = []

@@ -1,6 +1,7 @@
 """The SQL vocabulary of normalisation: DuckDB macros (``lk_fold``, ``lk_date``, ...) and literals.
 
-The macros fold a name (accents, case, punctuation, full-width letters, ligatures), clear it of
+The macros fold a name (accents, case, punctuation, full-width letters, ligatures, digits a
+scanner read for letters), clear it of
 placeholders, join particles to the word they precede, split it into tokens, and read a date
 written any of the ways the sources write them. :func:`define_macros` creates them on a
 connection; every other step of normalisation calls them in its SQL.
@@ -40,14 +41,22 @@ def _letters_sql(value: str) -> str:
     return sql
 
 
+#: Digits a scanner reads for letters in a name (OCR: "R0SA", "MAR1A"), and the letters they
+#: stand for; read as letters in any word that holds a letter.
+OCR_DIGITS, OCR_LETTERS = "0158", "OISB"
+
+
 def define_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Define the SQL macros normalisation uses (idempotent)."""
     single_placeholders = {p for p in NAME_PLACEHOLDERS if " " not in p}
     particles = "|".join(sorted(SURNAME_PARTICLES, key=len, reverse=True))
     con.execute(
         f"""
-        CREATE OR REPLACE MACRO lk_fold(s) AS nullif(trim(regexp_replace(regexp_replace(
-            strip_accents({_letters_sql("CAST(s AS VARCHAR)")}), '[''`´’]', '', 'g'), '[^A-Z]+', ' ', 'g')), '');
+        CREATE OR REPLACE MACRO lk_ocr(s) AS array_to_string(list_transform(string_split(s, ' '),
+            lambda t: CASE WHEN regexp_matches(t, '[A-Z]') THEN translate(t, '{OCR_DIGITS}', '{OCR_LETTERS}')
+                      ELSE t END), ' ');
+        CREATE OR REPLACE MACRO lk_fold(s) AS nullif(trim(regexp_replace(regexp_replace(lk_ocr(
+            strip_accents({_letters_sql("CAST(s AS VARCHAR)")})), '[''`´’]', '', 'g'), '[^A-Z]+', ' ', 'g')), '');
         CREATE OR REPLACE MACRO lk_unplace(s) AS CASE
             WHEN s IS NULL OR list_contains({sql_list(NAME_PLACEHOLDERS)}, s) THEN NULL
             ELSE nullif(array_to_string(list_filter(string_split(s, ' '),

@@ -1,13 +1,16 @@
 """Spanish-aware phonetic keys for name tokens.
 
 Clerks who hear a Spanish name write it the way it sounds to them: B/V, S/Z/C(e,i), LL/Y, a silent
-H, J/G(e,i)/X, QU/K and C(a,o,u)/K are spelled interchangeably. :func:`spanish_key` folds those
-spellings onto one form so that "YEIMI" and "JEIMY", "VASQUEZ" and "BASQUEZ", "HERNANDEZ" and
-"ERNANDEZ" meet, and :func:`phonetic_key` passes the folded form through jellyfish's Metaphone for a
+H, J/G(e,i)/X, QU/K and C(a,o,u)/K are spelled interchangeably; Ñ comes as N, NI, NY or GN, Mayan
+X as SH, Indian vowels doubled or not (EE/I, OO/U), and a scanner reads RN for M.
+:func:`spanish_key` folds those spellings onto one form so that "YEIMI" and "JEIMY", "VASQUEZ" and
+"BASQUEZ", "HERNANDEZ" and "ERNANDEZ", "MUNOZ" and "MUNYOZ", "XOCOP" and "SHOCOP" meet, and :func:`phonetic_key` passes the folded form through jellyfish's Metaphone for a
 looser key. Both run over distinct tokens (a few thousand), never over every record.
 """
 
 from __future__ import annotations
+
+import re
 
 import jellyfish
 
@@ -30,13 +33,39 @@ def spanish_key(token: str | None) -> str | None:
         True
         >>> spanish_key("GUILLERMO") == spanish_key("GUIYERMO")
         True
+        >>> len({spanish_key(n) for n in ("MUNOZ", "MUNIOZ", "MUNYOZ", "MUGNOZ")})
+        1
+        >>> spanish_key("XOCOP") == spanish_key("SHOCOP"), spanish_key("SUNEEL") == spanish_key("SUNIL")
+        (True, True)
+        >>> spanish_key("CARRNEN") == spanish_key("CARMEN")
+        True
     """
     if not token:
         return None
     letters = "".join(ch for ch in token.upper() if "A" <= ch <= "Z")
     if not letters:
         return None
-    return _collapse_doubles(_y_as_j_or_i(_fold_sounds(letters))) or None
+    return _collapse_doubles(_y_as_j_or_i(_fold_sounds(_respell(letters)))) or None
+
+
+#: Spellings of one sound that other alphabets, keyboards and scanners bring, written the Spanish
+#: way before the sounds are folded (order matters: EE and OO before doubled letters collapse).
+_RESPELLINGS: tuple[tuple[str, str], ...] = (
+    ("RN", "M"),  # a scanner's "rn" for "m" (CARRNEN)
+    ("EE", "I"),  # Indian vowel spellings: SUNEEL / SUNIL
+    ("OO", "U"),  # ROOPA / RUPA
+    ("GN", "N"),  # Ñ written GN (MUGNOZ)
+    ("NY", "N"),  # Ñ written NY (MUNYOZ)
+    ("SH", "X"),  # Mayan X written SH (SHOCOP / XOCOP)
+)
+
+
+def _respell(letters: str) -> str:
+    """``letters`` with the respellings of :data:`_RESPELLINGS`, and Ñ written NI before a vowel
+    (MUNIOZ) as N, except at the start of the word."""
+    for written, meant in _RESPELLINGS:
+        letters = letters.replace(written, meant)
+    return letters[:1] + re.sub(r"NI(?=[AEOU])", "N", letters[1:]) if letters else letters
 
 
 def _fold_sounds(letters: str) -> str:

@@ -40,9 +40,13 @@ _NAME_ISSUE = """CASE
                 WHEN len(b.nm_given_names) = 0 OR len(b.nm_surnames) = 0 THEN 'single_name'
                 WHEN b.nm_surname_in_middle THEN 'surname_in_middle'
             END"""
-#: The digits of an A-number (a trailing ".0" of a number read as a float dropped).
+#: Letters a scanner reads for digits in an A-number (OCR), and the digits they stand for.
+OCR_LETTERS, OCR_DIGITS = "OILSBZG", "0115826"
+#: The digits of an A-number: a trailing ".0" of a number read as a float dropped, the leading
+#: "A" dropped, letters that OCR reads for digits ("A2O1-555-I23") read as those digits.
 _A_DIGITS = (
-    "regexp_replace(regexp_replace(coalesce(st.a_number, ''), '\\.0+$', ''), '[^0-9]', '', 'g')"
+    "regexp_replace(translate(regexp_replace(upper(regexp_replace(coalesce(st.a_number, ''), "
+    f"'\\.0+$', '')), '^[^0-9A-Z]*A', ''), '{OCR_LETTERS}', '{OCR_DIGITS}'), '[^0-9]', '', 'g')"
 )
 #: An A-number is 8 or 9 digits, not all zero, written with 9.
 _A_NUMBER = """CASE WHEN length(b.a_digits) IN (8, 9) AND b.a_digits <> repeat('0', length(b.a_digits))
