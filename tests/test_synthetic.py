@@ -22,7 +22,15 @@ from linkage.schema import (
     SOURCES,
     STATUSES,
 )
-from linkage.synthetic import PHONETIC_RULES, Rates, SyntheticData, generate, read_truth, write
+from linkage.synthetic import (
+    LATER_HABITS,
+    PHONETIC_RULES,
+    Rates,
+    SyntheticData,
+    generate,
+    read_truth,
+    write,
+)
 from linkage.synthetic import _calibration as cal
 from linkage.synthetic._name_bank import name_bank
 from linkage.synthetic._name_forms import split
@@ -40,26 +48,7 @@ NAME_COLUMNS = {
 }
 
 
-#: The habits added with ``linkage.synthetic._name_habits`` and their kin, each drawn from a
-#: stream of its own: at rate 0 they leave the generator's output as it was before them.
-LATER_HABITS = (
-    "given_initial",
-    "given_reordered",
-    "given_reduced_to_second",
-    "nickname",
-    "maternal_in_given",
-    "tokens_joined",
-    "tokens_split",
-    "transliteration",
-    "ocr_name",
-    "wrong_field",
-    "truncated",
-    "a_number_sibling",
-    "ocr_a_number",
-    "repeat_journey",
-    "twin_prefix_names",
-)
-WITHOUT_LATER_HABITS = {habit: 0.0 for habit in LATER_HABITS}
+WITHOUT_LATER_HABITS = dict.fromkeys(LATER_HABITS, 0.0)
 
 
 @pytest.fixture(scope="module")
@@ -703,6 +692,8 @@ def test_later_habits_at_zero_write_the_extracts_of_before_byte_for_byte() -> No
 
 def test_later_habits_are_tagged_and_cleaned() -> None:
     kinds = {f.name: f.metadata["kind"] for f in fields(Rates)}
+    assert Rates.without_later_habits() == Rates(**WITHOUT_LATER_HABITS)
+    assert Rates.without_later_habits(typo=0.5).typo == 0.5
     for habit in LATER_HABITS:
         journey = habit in ("repeat_journey", "twin_prefix_names")
         assert kinds[habit] == ("journey" if journey else "corruption"), habit

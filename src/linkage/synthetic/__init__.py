@@ -47,6 +47,7 @@ from linkage.synthetic._name_bank import COMMON_NAMES as COMMON_NAMES
 from linkage.synthetic._name_bank import STYLES as STYLES
 from linkage.synthetic._places import COUNTRIES as COUNTRIES
 from linkage.synthetic._population import AGE_BANDS as AGE_BANDS
+from linkage.synthetic._rates import LATER_HABITS as LATER_HABITS
 from linkage.synthetic._rates import Rates
 from linkage.synthetic._render import A_NUMBER_FORMATS as A_NUMBER_FORMATS
 from linkage.synthetic._render import COUNTRY_FORMS as COUNTRY_FORMS

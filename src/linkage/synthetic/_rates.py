@@ -2,6 +2,8 @@
 
 :class:`Rates` tags each field as a ``journey`` rate (population and journeys), a source ``habit``
 or a ``corruption`` (an error a clerk makes); :meth:`Rates.clean` zeroes the corruptions.
+:data:`LATER_HABITS` names the habits of extracts written by others, added after the first
+version: with all of them at 0 the generator writes what it wrote before them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,28 @@ def _habit(default: float) -> Any:
 
 def _error(default: float) -> Any:
     return field(default=default, metadata={"kind": "corruption"})
+
+
+#: The habits of extracts written by others (initials, nicknames, fields cut short, OCR slips,
+#: second apprehensions, ...), each drawn from a random stream of its own: with all of them at 0,
+#: ``generate`` writes byte for byte the extracts it wrote before they were added.
+LATER_HABITS: tuple[str, ...] = (
+    "given_initial",
+    "given_reordered",
+    "given_reduced_to_second",
+    "nickname",
+    "maternal_in_given",
+    "tokens_joined",
+    "tokens_split",
+    "transliteration",
+    "ocr_name",
+    "wrong_field",
+    "truncated",
+    "a_number_sibling",
+    "ocr_a_number",
+    "repeat_journey",
+    "twin_prefix_names",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -266,6 +290,18 @@ class Rates:
         """
         zeros = {f.name: 0.0 for f in fields(cls) if f.metadata.get("kind") == "corruption"}
         return cls(**{**zeros, **overrides})
+
+    @classmethod
+    def without_later_habits(cls, **overrides: float) -> Rates:
+        """The default rates with every one of :data:`LATER_HABITS` at 0.
+
+        The extracts are then those the generator wrote before these habits were added (for the
+        same seed), which linking was first tuned on.
+
+        Args:
+            **overrides: Rates to set on top.
+        """
+        return cls(**{**dict.fromkeys(LATER_HABITS, 0.0), **overrides})
 
     def with_(self, **changes: float) -> Rates:
         """A copy with some rates changed (``rates.with_(typo=0.1)``)."""
