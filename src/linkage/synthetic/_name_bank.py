@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -252,7 +252,7 @@ def _with_forms(
     n_named = len(vocab)
     mayan = {name for style, kind, name, _ in rows if style == "maya" and kind == "surname"}
     indian = {name for style, kind, name, _ in rows if style == "indian" and kind != "surname"}
-    makers = {
+    makers: dict[str, Callable[[str], list[str]]] = {
         "initial": lambda name: [initial(name, dot=False)],
         "initial_dot": lambda name: [initial(name, dot=True)],
         "nickname": nicknames_of,

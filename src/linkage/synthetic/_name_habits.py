@@ -68,7 +68,7 @@ class Name:
         is_role = self.roles == role
         return is_role.any(axis=1), np.argmax(is_role, axis=1)
 
-    def move(self, rows: np.ndarray, src: np.ndarray, dst: np.ndarray | int) -> None:
+    def move(self, rows: np.ndarray, src: np.ndarray | int, dst: np.ndarray | int) -> None:
         """Move the names of ``rows`` from slot ``src`` to slot ``dst``, leaving ``src`` empty."""
         self.slots[rows, dst] = self.slots[rows, src]
         self.roles[rows, dst] = self.roles[rows, src]

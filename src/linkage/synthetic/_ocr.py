@@ -112,7 +112,8 @@ def misread_a_numbers(values: np.ndarray, rate: float, rng: np.random.Generator)
     half the time.
     """
     u = rng.random(len(values))
-    rows = np.flatnonzero(np.not_equal(values, None) & (u < rate))
+    written = pa.array(values, type=pa.string()).is_valid().to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(written & (u < rate))
     if not len(rows):
         return values
     points = _code_points(values[rows])

@@ -435,8 +435,8 @@ def _prefix_twin_names(
     One twin (either) keeps only the first given name of the other, who has that name and a
     second one (their own second given name, or a new one).
     """
-    pairs = np.flatnonzero(twin)
-    pairs = pairs[np.lexsort((pairs, unit[pairs]))].reshape(-1, 2)  # the two twins of each unit
+    twins = np.flatnonzero(twin)
+    pairs = twins[np.lexsort((twins, unit[twins]))].reshape(-1, 2)  # the two twins of each unit
     k = len(pairs)
     u, flip = rng.random(k), rng.random(k) < 0.5
     extra, _ = draw_given_names(rng, bank, style[pairs[:, 0]], sex[pairs[:, 0]])
