@@ -1,7 +1,8 @@
 """Habit ablation: how linking holds up as each habit of the data grows, one at a time.
 
 Synthetic data (``--children``, ``--seed``) is generated with the default rates (the baseline),
-then again with one rate of :class:`linkage.synthetic.Rates` raised to three times its default
+once with the habits of extracts written by others (``linkage.synthetic.LATER_HABITS``) at 0 for
+reference, then again with one rate of :class:`linkage.synthetic.Rates` raised to three times its default
 (capped at 1), one run per rate, then with all of them at three times at once. The rates are every
 ``habit`` and ``corruption`` rate and the journey rates that make hard cases (``repeat_journey``,
 ``twin``, ``twin_prefix_names``, ``sibling``, ``common_name``, ``second_a_number``,
@@ -42,7 +43,7 @@ from baselines import load_raw, plain_splink, statuses
 from linkage import evaluate, handoff_report, link, read_sources
 from linkage.evaluation import Evaluation
 from linkage.schema import LOST_STATUSES
-from linkage.synthetic import Rates, SyntheticData, generate
+from linkage.synthetic import LATER_HABITS, Rates, SyntheticData, generate
 
 #: How much each rate is raised, and the journey rates raised with the habits and corruptions.
 FACTOR = 3.0
@@ -56,6 +57,8 @@ JOURNEY_RATES = (
     "a_number_sibling",
 )
 BASELINE, ALL_AT_ONCE = "baseline (default rates)", "all at 3x"
+#: A reference run: the default rates without the habits of extracts written by others.
+WITHOUT_LATER = "default without LATER_HABITS"
 
 logger = logging.getLogger("robustness")
 
@@ -161,8 +164,7 @@ HEADER = (
 
 def _row(outcome: Outcome, base: Outcome | None) -> tuple[str, ...]:
     rate = ", ".join(f"{value:g}" for value in outcome.changed.values())
-    if outcome.name == ALL_AT_ONCE:
-        rate = "3x each"
+    rate = {ALL_AT_ONCE: "3x each", WITHOUT_LATER: "0 each"}.get(outcome.name, rate)
     if outcome.linkage is None:
         failed = f"failed: {outcome.error}"
         return (outcome.name, rate, failed, *([""] * (len(HEADER) - 3)))
@@ -208,8 +210,10 @@ def table(outcomes: list[Outcome], *, markdown: bool) -> str:
 
 
 def plan(habits: list[str]) -> list[tuple[str, dict[str, float]]]:
-    """The runs: the baseline, each rate at 3x, all of them at 3x."""
+    """The runs: the baseline, the defaults without the later habits, each rate at 3x, all of
+    them at 3x."""
     runs: list[tuple[str, dict[str, float]]] = [(BASELINE, {})]
+    runs.append((WITHOUT_LATER, dict.fromkeys(LATER_HABITS, 0.0)))
     runs += [(name, raised([name])) for name in habits]
     runs.append((ALL_AT_ONCE, raised(habits)))
     return runs
