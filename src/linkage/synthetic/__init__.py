@@ -23,12 +23,17 @@ Everything is drawn from ``numpy.random.default_rng`` streams spawned from ``see
 gives identical frames on every platform, and no step loops in Python over records.
 
 Inside the package, data flows down this list (each module imports only those above it):
-``_calibration`` (published figures), ``_rates`` (:class:`Rates`), ``_arrays`` and ``_calendar``
-(array and date helpers), ``_spelling`` and ``_name_bank`` (names and their misspellings),
-``_places`` (countries, addresses), ``_sponsors``, ``_population`` (families and children),
-``_journeys`` (the records each source holds), ``_render_names`` and ``_render`` (the extracts),
-``_result`` (:class:`SyntheticData`), ``_truth`` (the truth tables), ``_generate``
-(:func:`generate`) and ``_io`` (:func:`write`, :func:`read_truth`).
+``_calibration`` (published figures), ``_rates`` (:class:`Rates`), ``_streams`` (a random stream
+per habit), ``_arrays`` and ``_calendar`` (array and date helpers), ``_spelling``, ``_name_forms``
+and ``_name_bank`` (names, their misspellings and other forms), ``_places`` (countries,
+addresses), ``_sponsors``, ``_population`` (families and children), ``_journeys`` (the records
+each source holds), ``_ocr`` (scanner slips), ``_name_habits``, ``_render_names`` and ``_render``
+(the extracts), ``_result`` (:class:`SyntheticData`), ``_truth`` (the truth tables),
+``_generate`` (:func:`generate`) and ``_io`` (:func:`write`, :func:`read_truth`).
+
+The habits added for extracts written by others (initials, nicknames, OCR slips, fields cut
+short, second apprehensions, ...) each draw from a stream of their own: at rate 0 they leave the
+output exactly as it was without them.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from linkage.synthetic._name_bank import COMMON_NAMES as COMMON_NAMES
 from linkage.synthetic._name_bank import STYLES as STYLES
 from linkage.synthetic._places import COUNTRIES as COUNTRIES
 from linkage.synthetic._population import AGE_BANDS as AGE_BANDS
+from linkage.synthetic._rates import LATER_HABITS as LATER_HABITS
 from linkage.synthetic._rates import Rates
 from linkage.synthetic._render import A_NUMBER_FORMATS as A_NUMBER_FORMATS
 from linkage.synthetic._render import COUNTRY_FORMS as COUNTRY_FORMS

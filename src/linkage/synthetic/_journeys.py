@@ -167,3 +167,67 @@ def _eoir_records(
         event,
         {"hearing": hearing_date, "absentia": absentia, "own_address": own_address},
     )
+
+
+#: Months between a child's first apprehension and the next, for ``Rates.repeat_journey``.
+_REPEAT_MONTHS = (2, 30)
+#: Share of second apprehensions with an ICE book-in, and (children handed to HHS before) with
+#: a new ORR referral.
+_REPEAT_ICE = 0.5
+_REPEAT_HHS = 0.5
+_DAYS_PER_MONTH = 30.44
+
+
+def draw_repeat_journeys(
+    pop: Population, rates: Rates, rng: np.random.Generator
+) -> dict[str, Records]:
+    """Records of children apprehended a second time, 2-30 months after the first.
+
+    Each has a new CBP record; half an ICE book-in 0-3 days later (with no NTA) and, of the
+    children handed to HHS the first time, half a new ORR referral 1-3 days later with its own
+    release. A child released by ORR is apprehended again a month after the release at the
+    earliest, so every record of the second journey is later than every record of the first
+    but the court's. Nothing here changes a child's status. Draws come from ``rng`` alone (not
+    the journeys' stream), so that the other records stay as they are.
+    """
+    n = pop.n
+    again = rng.random(n) < rates.repeat_journey
+    lo, hi = _REPEAT_MONTHS
+    months = rng.uniform(lo, hi, n)
+    appr = pop.appr + np.rint(months * _DAYS_PER_MONTH).astype(np.int64)
+    appr = np.where(pop.status != NT, np.maximum(appr, pop.release + 30), appr)
+    with_ice = again & (rng.random(n) < _REPEAT_ICE)
+    with_hhs = again & (pop.status != NT) & (rng.random(n) < _REPEAT_HHS)
+    book_in = appr + rng.integers(0, 4, n)
+    referral = appr + rng.integers(1, 4, n)
+    release = referral + rng.integers(7, 91, n)
+    cbp = np.flatnonzero(again)
+    ice = np.flatnonzero(with_ice)
+    hhs = np.flatnonzero(with_hhs)
+    none = np.zeros(len(ice), dtype=bool)
+    done = np.ones(len(hhs), dtype=bool)
+    return {
+        "cbp": Records(cbp, np.zeros(len(cbp), dtype=np.int64), appr[cbp]),
+        "ice": Records(
+            ice,
+            np.zeros(len(ice), dtype=np.int64),
+            book_in[ice],
+            {"nta": book_in[ice], "nta_ok": none},
+        ),
+        "hhs": Records(
+            hhs,
+            np.zeros(len(hhs), dtype=np.int64),
+            referral[hhs],
+            {"release": release[hhs], "release_ok": done, "sponsor_ok": done},
+        ),
+        "eoir": Records(
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.int64),
+            {
+                "hearing": np.zeros(0, dtype=np.int64),
+                "absentia": np.zeros(0, dtype=bool),
+                "own_address": np.zeros(0, dtype=bool),
+            },
+        ),
+    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -20,6 +20,14 @@ import numpy as np
 import pyarrow as pa
 
 from linkage.synthetic._arrays import string_array
+from linkage.synthetic._name_forms import (
+    FORM_KINDS,
+    initial,
+    joined,
+    nicknames_of,
+    split,
+    transliterations,
+)
 from linkage.synthetic._spelling import (
     keyboard_neighbours,
     phonetic_variants,
@@ -83,7 +91,9 @@ def _pool(codes: Sequence[Any], weights: Sequence[float]) -> _Pool:
 class NameBank:
     """Every name as a code into ``vocab``: tables that write codes, pools that draw them.
 
-    Codes below ``n_base`` are listed names; the rest are their misspellings (``variants``).
+    Codes below ``n_base`` are listed names; then come their misspellings (``variants``), then
+    their other forms (``forms``: initials, nicknames, words run together or split,
+    transliterations).
     """
 
     vocab: tuple[str, ...]
@@ -98,6 +108,7 @@ class NameBank:
     compound: dict[tuple[str, str], _Pool]  # (style, sex) -> pairs
     surname: dict[str, _Pool]
     variants: dict[str, tuple[np.ndarray, np.ndarray]]  # kind -> (offsets, codes)
+    forms: dict[str, tuple[np.ndarray, np.ndarray]]  # kind -> (offsets, codes)
 
     def code(self, name: str) -> int:
         """The code of a name of the vocabulary."""
@@ -116,6 +127,22 @@ class NameBank:
             pending &= ~ok
         return out
 
+    def has_form(self, kind: str, codes: np.ndarray) -> np.ndarray:
+        """Whether each code (-1 for none) has a form of ``kind`` (a key of ``forms``)."""
+        off, _ = self.forms[kind]
+        safe = np.where(codes >= 0, codes, 0)
+        found: np.ndarray = (codes >= 0) & (off[safe + 1] > off[safe])
+        return found
+
+    def form(self, kind: str, codes: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """A form of ``kind`` of each code, picked by ``u`` in [0, 1); unchanged if it has none."""
+        off, forms = self.forms[kind]
+        ok = self.has_form(kind, codes)
+        out = codes.copy()
+        start, count = off[codes[ok]], off[codes[ok] + 1] - off[codes[ok]]
+        out[ok] = forms[start + (u[ok] * count).astype(np.int64)]
+        return out
+
 
 #: (style, kind) -> (codes, weights) of a name list; a compound given name is a pair of codes.
 _NameLists = dict[tuple[str, str], tuple[list[Any], list[float]]]
@@ -127,9 +154,12 @@ def name_bank() -> NameBank:
     rows = _read_name_rows()
     base = _base_vocabulary(rows)
     vocab, variants = _with_variants(base)
+    n_spelled = len(vocab)
+    vocab, forms = _with_forms(vocab, len(base), rows)
+    variants = {kind: (_padded(off, len(vocab)), codes) for kind, (off, codes) in variants.items()}
     index = {name: i for i, name in enumerate(vocab)}
     given, compound, surname = _pools(_name_lists(rows, index))
-    spellable = np.ones(len(vocab), dtype=bool)
+    spellable = np.arange(len(vocab)) < n_spelled  # forms are not misspelled
     spellable[[index[p] for p in _PLACEHOLDERS]] = False
     ascii_title = [without_accents(v) for v in vocab]
     return NameBank(
@@ -145,6 +175,7 @@ def name_bank() -> NameBank:
         compound=compound,
         surname=surname,
         variants=variants,
+        forms=forms,
     )
 
 
@@ -202,6 +233,55 @@ def _with_variants(
         off += [off[-1]] * (len(vocab) - len(base))  # variants have no variants of their own
         variants[kind] = (np.asarray(off, dtype=np.int64), np.asarray(codes, dtype=np.int64))
     return vocab, variants
+
+
+def _with_forms(
+    vocab: list[str], n_base: int, rows: Sequence[tuple[str, str, str, float]]
+) -> tuple[list[str], dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """The vocabulary with every name's other forms appended, and where they are.
+
+    Initials are made for every name and misspelling; the other forms for listed names only
+    (nicknames of given names, transliterations of Mayan surnames, Indian given names and any
+    name with an Ñ). New names go after the existing ones, so existing codes keep their meaning.
+
+    Returns:
+        ``(vocab, forms)`` where ``forms[kind] = (offsets, codes)`` for each of ``FORM_KINDS``.
+    """
+    vocab = list(vocab)
+    index = {name: i for i, name in enumerate(vocab)}
+    n_named = len(vocab)
+    mayan = {name for style, kind, name, _ in rows if style == "maya" and kind == "surname"}
+    indian = {name for style, kind, name, _ in rows if style == "indian" and kind != "surname"}
+    makers: dict[str, Callable[[str], list[str]]] = {
+        "initial": lambda name: [initial(name, dot=False)],
+        "initial_dot": lambda name: [initial(name, dot=True)],
+        "nickname": nicknames_of,
+        "joined": joined,
+        "split": split,
+        "transliteration": lambda name: transliterations(
+            name, mayan=name in mayan, indian=name in indian
+        ),
+    }
+    forms = {}
+    for kind in FORM_KINDS:
+        off, codes = [0], []
+        for code in range(n_named):
+            name = vocab[code]
+            listed = code < n_base and name not in _PLACEHOLDERS
+            for form in makers[kind](name) if listed or kind.startswith("initial") else []:
+                if form not in index:
+                    index[form] = len(vocab)
+                    vocab.append(form)
+                codes.append(index[form])
+            off.append(len(codes))
+        forms[kind] = (np.asarray(off, dtype=np.int64), np.asarray(codes, dtype=np.int64))
+    return vocab, {k: (_padded(off, len(vocab)), codes) for k, (off, codes) in forms.items()}
+
+
+def _padded(offsets: np.ndarray, n_codes: int) -> np.ndarray:
+    """Offsets extended to ``n_codes`` codes: the codes past the end have no variants."""
+    extra = np.full(n_codes + 1 - len(offsets), offsets[-1], dtype=np.int64)
+    return np.concatenate([offsets, extra])
 
 
 def _name_lists(rows: Sequence[tuple[str, str, str, float]], index: dict[str, int]) -> _NameLists:

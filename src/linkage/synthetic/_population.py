@@ -39,6 +39,7 @@ from linkage.synthetic._places import (
 )
 from linkage.synthetic._rates import Rates
 from linkage.synthetic._sponsors import draw_sponsor_names, draw_sponsor_relations
+from linkage.synthetic._streams import Streams
 
 #: ORR's age bands.
 AGE_BANDS: tuple[str, ...] = ("0-12", "13-14", "15-16", "17+")
@@ -119,8 +120,11 @@ class _Names:
     single: np.ndarray
 
 
-def draw_population(n: int, rates: Rates, rng: np.random.Generator, bank: NameBank) -> Population:
-    """Draw ``n`` children in families, numbered in order of apprehension."""
+def draw_population(
+    n: int, rates: Rates, rng: np.random.Generator, bank: NameBank, streams: Streams
+) -> Population:
+    """Draw ``n`` children in families, numbered in order of apprehension (from ``rng``, but
+    ``Rates.twin_prefix_names``, which draws from its own stream of ``streams``)."""
     fam = _draw_families(n, rates, rng, bank)
     unit, pos = expand_counts(fam.size)
     alone = fam.size[unit] == 1
@@ -130,6 +134,16 @@ def draw_population(n: int, rates: Rates, rng: np.random.Generator, bank: NameBa
     dob, birth_rank = _space_siblings(dob, unit, pos, appr, rng)
     dob, sex, twin = _pair_twins(dob, sex, unit, fam.size, birth_rank, rates, rng)
     names = _draw_names(fam, unit, pos, sex, rates, rng, bank)
+    names = _prefix_twin_names(
+        names,
+        twin,
+        unit,
+        style,
+        sex,
+        rates.twin_prefix_names,
+        streams.rng("twin_prefix_names"),
+        bank,
+    )
     common = _draw_common_name_children(names.single, alone, style, rates, rng)
     names, dob = _give_common_names(names, common, sex, dob, appr, rng, bank)
     a1, a2, hhs_uses_a2 = _draw_a_numbers(pos, alone, rates, rng)
@@ -404,6 +418,38 @@ def _draw_names(
     single = alone & (rng.random(len(unit)) < rates.single_name)
     g2[single], s1[single], s2[single] = -1, -1, -1
     return _Names(g1=g1, g2=g2, s1=s1, s2=s2, single=single)
+
+
+def _prefix_twin_names(
+    names: _Names,
+    twin: np.ndarray,
+    unit: np.ndarray,
+    style: np.ndarray,
+    sex: np.ndarray,
+    rate: float,
+    rng: np.random.Generator,
+    bank: NameBank,
+) -> _Names:
+    """Of same-sex twin pairs, some whose given names start alike: "José" and "José Tomás".
+
+    One twin (either) keeps only the first given name of the other, who has that name and a
+    second one (their own second given name, or a new one).
+    """
+    twins = np.flatnonzero(twin)
+    pairs = twins[np.lexsort((twins, unit[twins]))].reshape(-1, 2)  # the two twins of each unit
+    k = len(pairs)
+    u, flip = rng.random(k), rng.random(k) < 0.5
+    extra, _ = draw_given_names(rng, bank, style[pairs[:, 0]], sex[pairs[:, 0]])
+    short = np.where(flip, pairs[:, 1], pairs[:, 0])
+    long = np.where(flip, pairs[:, 0], pairs[:, 1])
+    first = names.g1[pairs[:, 0]]
+    second = np.where(names.g2[pairs[:, 0]] >= 0, names.g2[pairs[:, 0]], extra)
+    chosen = (sex[short] == sex[long]) & (second != first) & (u < rate)
+    short, long = short[chosen], long[chosen]
+    g1, g2 = names.g1.copy(), names.g2.copy()
+    g1[short], g2[short] = first[chosen], -1
+    g1[long], g2[long] = first[chosen], second[chosen]
+    return _Names(g1=g1, g2=g2, s1=names.s1, s2=names.s2, single=names.single)
 
 
 def _given_names_unlike_siblings(

@@ -2,6 +2,8 @@
 
 :class:`Rates` tags each field as a ``journey`` rate (population and journeys), a source ``habit``
 or a ``corruption`` (an error a clerk makes); :meth:`Rates.clean` zeroes the corruptions.
+:data:`LATER_HABITS` names the habits of extracts written by others, added after the first
+version: with all of them at 0 the generator writes what it wrote before them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,28 @@ def _habit(default: float) -> Any:
 
 def _error(default: float) -> Any:
     return field(default=default, metadata={"kind": "corruption"})
+
+
+#: The habits of extracts written by others (initials, nicknames, fields cut short, OCR slips,
+#: second apprehensions, ...), each drawn from a random stream of its own: with all of them at 0,
+#: ``generate`` writes byte for byte the extracts it wrote before they were added.
+LATER_HABITS: tuple[str, ...] = (
+    "given_initial",
+    "given_reordered",
+    "given_reduced_to_second",
+    "nickname",
+    "maternal_in_given",
+    "tokens_joined",
+    "tokens_split",
+    "transliteration",
+    "ocr_name",
+    "wrong_field",
+    "truncated",
+    "a_number_sibling",
+    "ocr_a_number",
+    "repeat_journey",
+    "twin_prefix_names",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +94,13 @@ class Rates:
             leading zero or without it (0.10).
         second_a_number: Share of children given a second A-number later: their court records
             and half of their HHS records carry it (0.03).
+        repeat_journey: Share of children apprehended a second time, 2-30 months after the
+            first: a new CBP record, and half the time an ICE book-in (without an NTA) and, for
+            children handed to HHS, a new ORR referral; none of these later records carries an
+            A-number (per child; 0.03).
+        twin_prefix_names: Of the same-sex twin pairs, the share where one twin's given names
+            are the start of the other's ("José" / "José Tomás"): the hardest false merges
+            (0.10).
         cbp_given_names_in_first: CBP habit: both given names in ``first_name`` and none in
             ``middle_name`` (per record; 0.30).
         ice_first_last_order: ICE habit: ``full_name`` as "First Middle Last" in mixed case
@@ -90,6 +121,33 @@ class Rates:
         brazilian_order: A Brazilian child's surnames (mother's first) written in the Spanish
             order, father's first (per record of a Brazilian child; 0.50).
         stray_space: A leading, trailing or doubled space in a name field (per record; 0.01).
+        given_initial: The second given name kept as its initial, "JUAN C" or, a third of the
+            time, "JUAN C." (per record with a second given name; 0.05).
+        given_reordered: Two given names written in the other order, "JOSE MARIA" for "MARIA
+            JOSE" (per record with two given names; 0.02).
+        given_reduced_to_second: Only the second given name written, "JOSE" for "MARIA JOSE"
+            (per record with two given names; 0.03).
+        nickname: A given name written as its nickname or short form, "CHEPE" for José, "LUPE"
+            for Guadalupe; the table is ``linkage/data/nicknames.csv`` (per record with a given
+            name that has one; 0.03).
+        maternal_in_given: The maternal surname appended to the given names, first name "MARIA
+            JOSE CHUB" and last name "LOPEZ" (per record with both surnames written; 0.03).
+        tokens_joined: Name words run together: the given names ("MARIAJOSE") and surnames with
+            particles ("DELACRUZ", "DASILVA") (per record with such words; 0.03).
+        tokens_split: A surname that looks compound written as two words, "VILLA NUEVA",
+            "JEAN BAPTISTE" (per record with such a surname; 0.20).
+        transliteration: One name transliterated: Ñ as NI, NY or GN ("ZUNIIGA", "ZUNYIGA"); a
+            Mayan surname in another orthography, x/sh/j, tz/ts, k/q/c ("XOL"/"SHOL",
+            "TZOC"/"TSOC", "CAAL"/"KAAL"); an Indian given name's vowels ee/i, oo/u, a/aa
+            ("SANDEEP"/"SANDIP") (per record with such a name; 0.10).
+        ocr_name: One character of a name misread by a scanner: O/0, I/1/l, L/1, S/5, B/8, M/RN
+            ("R0SA", "MARlA", "CARRNEN") (per record; 0.01).
+        wrong_field: A name typed in the wrong field: the whole name in ``first_name`` (last
+            name empty) or in ``last_name`` (first name empty), or (CBP) the first surname in
+            ``middle_name`` (per CBP, HHS and court record; 0.01).
+        truncated: A name field cut at the source's field length (CBP first and middle 15,
+            last 20; ICE full name 25; HHS first and last 20; court first 15, last 20) (per
+            record whose name is longer; 0.25).
         dob_placeholder: Date of birth written as 1 January of its year (per record; 0.04).
         dob_day_month_swap: Day and month swapped, where that gives another valid date (per
             record whose true day is 1-12 and differs from the month; 0.03).
@@ -103,6 +161,10 @@ class Rates:
             record; 0.02).
         a_number_duplicate: A record carries another child's A-number by clerical error (per
             record; 0.002).
+        a_number_sibling: A record carries a sibling's A-number (per record of a child with
+            siblings; 0.01).
+        ocr_a_number: Digits of the A-number misread by a scanner as letters: 0 as O, 1 as I or
+            l, 5 as S, 8 as B ("A2O1234S67") (per record with an A-number; 0.01).
         sex_missing: Sex blank (``U`` in court records; per record; 0.01).
         sex_wrong: Sex recorded wrong (per record; 0.005).
         country_missing: Country blank (per record; 0.02).
@@ -131,6 +193,8 @@ class Rates:
     single_name: float = _journey(0.005)
     a_number_8_digit: float = _journey(0.10)
     second_a_number: float = _journey(0.03)
+    repeat_journey: float = _journey(0.03)
+    twin_prefix_names: float = _journey(0.10)
     # source habits
     cbp_given_names_in_first: float = _habit(0.30)
     ice_first_last_order: float = _habit(0.20)
@@ -146,6 +210,17 @@ class Rates:
     typo: float = _error(0.03)
     brazilian_order: float = _error(0.50)
     stray_space: float = _error(0.01)
+    given_initial: float = _error(0.05)
+    given_reordered: float = _error(0.02)
+    given_reduced_to_second: float = _error(0.03)
+    nickname: float = _error(0.03)
+    maternal_in_given: float = _error(0.03)
+    tokens_joined: float = _error(0.03)
+    tokens_split: float = _error(0.20)
+    transliteration: float = _error(0.10)
+    ocr_name: float = _error(0.01)
+    wrong_field: float = _error(0.01)
+    truncated: float = _error(0.25)
     # dates of birth
     dob_placeholder: float = _error(0.04)
     dob_day_month_swap: float = _error(0.03)
@@ -158,6 +233,8 @@ class Rates:
     a_number_missing_eoir: float = _error(0.0)
     a_number_typo: float = _error(0.02)
     a_number_duplicate: float = _error(0.002)
+    a_number_sibling: float = _error(0.01)
+    ocr_a_number: float = _error(0.01)
     # demographics and addresses
     sex_missing: float = _error(0.01)
     sex_wrong: float = _error(0.005)
@@ -213,6 +290,18 @@ class Rates:
         """
         zeros = {f.name: 0.0 for f in fields(cls) if f.metadata.get("kind") == "corruption"}
         return cls(**{**zeros, **overrides})
+
+    @classmethod
+    def without_later_habits(cls, **overrides: float) -> Rates:
+        """The default rates with every one of :data:`LATER_HABITS` at 0.
+
+        The extracts are then those the generator wrote before these habits were added (for the
+        same seed), which linking was first tuned on.
+
+        Args:
+            **overrides: Rates to set on top.
+        """
+        return cls(**{**dict.fromkeys(LATER_HABITS, 0.0), **overrides})
 
     def with_(self, **changes: float) -> Rates:
         """A copy with some rates changed (``rates.with_(typo=0.1)``)."""

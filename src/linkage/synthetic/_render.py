@@ -25,10 +25,12 @@ from linkage.synthetic._arrays import (
 from linkage.synthetic._calendar import DateFormatter, from_year_month_day, year_month_day
 from linkage.synthetic._journeys import Records
 from linkage.synthetic._name_bank import NameBank
+from linkage.synthetic._ocr import misread_a_numbers
 from linkage.synthetic._places import country_forms, draw_addresses, format_address, geography
 from linkage.synthetic._population import Population
 from linkage.synthetic._rates import Rates
 from linkage.synthetic._render_names import render_names
+from linkage.synthetic._streams import Streams
 
 #: Name columns each source writes (see the input layout).
 NAME_COLUMNS_BY_SOURCE: dict[str, tuple[str, ...]] = {
@@ -76,18 +78,26 @@ def render_source(
     rng: np.random.Generator,
     bank: NameBank,
     dates: DateFormatter,
-) -> tuple[pd.DataFrame, np.ndarray]:
+    streams: Streams,
+) -> tuple[pd.DataFrame, Records]:
     """``source``'s extract of the records ``recs``, in the standard input layout.
 
+    Args:
+        rng: The source's stream: the first habits draw from it in turn.
+        streams: The source's streams of the later habits, one per habit.
+
     Returns:
-        The extract (every value ``str`` or ``None``) and the child behind each of its rows.
+        The extract (every value ``str`` or ``None``) and its records in the same order.
     """
     recs = _in_event_order(recs, rng)
     child, fmt = recs.child, SOURCE_DATE_FORMAT[source]
     columns: dict[str, Any] = {"record_id": _record_ids(source, len(child))}
-    names, accents = render_names(source, child, pop, rates, rng, bank)
+    names, accents = render_names(source, child, pop, rates, rng, bank, streams)
     columns.update(names)
-    columns["a_number"] = _render_a_numbers(source, child, pop, rates, rng)
+    a_numbers = _render_a_numbers(source, child, pop, rates, rng, streams)
+    columns["a_number"] = misread_a_numbers(
+        a_numbers, rates.ocr_a_number, streams.rng("ocr_a_number")
+    )
     dob, dob_missing = _render_dob(child, pop, rates, rng)
     columns["dob"] = dates(dob, fmt, dob_missing)
     columns["sex"] = _render_sex(source, child, pop, rates, rng)
@@ -100,7 +110,28 @@ def render_source(
     elif source == "eoir":
         columns.update(_eoir_columns(recs, pop, rng, dates))
     frame = pd.DataFrame({c: pd.Series(columns[c], dtype=object) for c in LAYOUT[source]})
-    return frame, child
+    return frame, recs
+
+
+def in_event_order(
+    source: str, frames: list[tuple[pd.DataFrame, Records]]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Extracts of one source rendered apart, as one, in event order and numbered again.
+
+    Records of the same day keep the order of ``frames``.
+
+    Returns:
+        The extract and the child behind each of its rows.
+    """
+    if len(frames) == 1:
+        frame, recs = frames[0]
+        return frame, recs.child
+    event = np.concatenate([recs.event for _, recs in frames])
+    order = np.argsort(event, kind="stable")
+    frame = pd.concat([f for f, _ in frames], ignore_index=True).iloc[order]
+    frame = frame.reset_index(drop=True)
+    frame["record_id"] = pd.Series(_record_ids(source, len(frame)), dtype=object)
+    return frame, np.concatenate([recs.child for _, recs in frames])[order]
 
 
 def _in_event_order(recs: Records, rng: np.random.Generator) -> Records:
@@ -118,17 +149,25 @@ def _record_ids(source: str, m: int) -> np.ndarray:
 
 
 def _render_a_numbers(
-    source: str, child: np.ndarray, pop: Population, rates: Rates, rng: np.random.Generator
+    source: str,
+    child: np.ndarray,
+    pop: Population,
+    rates: Rates,
+    rng: np.random.Generator,
+    streams: Streams,
 ) -> np.ndarray:
     """A-numbers in the source's forms, with clerical errors, sometimes blank.
 
-    The court and some HHS records carry a child's later number; a clerical error puts another
-    child's number or mistypes one.
+    The court and some HHS records carry a child's later number; a clerical error puts a
+    sibling's or another child's number, or mistypes one.
     """
     m = len(child)
     a2 = pop.a2[child]
     later = {"eoir": a2 >= 0, "hhs": pop.hhs_uses_a2[child]}.get(source, np.zeros(m, dtype=bool))
     value = np.where(later & (a2 >= 0), a2, pop.a1[child])
+    value = _siblings_numbers(
+        value, child, pop, rates.a_number_sibling, streams.rng("a_number_sibling")
+    )
     dup = rng.random(m) < rates.a_number_duplicate
     value[dup] = pop.a1[rng.integers(0, pop.n, int(dup.sum()))]
     typo = np.flatnonzero(rng.random(m) < rates.a_number_typo)
@@ -143,6 +182,23 @@ def _render_a_numbers(
     missing = rng.random(m) < getattr(rates, f"a_number_missing_{source}")
     out = if_else(missing, pa.nulls(m, pa.string()), out)
     return to_objects(out)
+
+
+def _siblings_numbers(
+    value: np.ndarray, child: np.ndarray, pop: Population, rate: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Some records of children with siblings carry a sibling's (first) A-number instead."""
+    u, pick = rng.random(len(child)), rng.random(len(child))
+    size = pop.unit_size[pop.unit[child]]
+    rows = np.flatnonzero((size > 1) & (u < rate))
+    if not len(rows):
+        return value
+    c = child[rows]
+    first = c - pop.pos[c]  # siblings are numbered together, eldest in the unit first
+    other = (pop.pos[c] + 1 + (pick[rows] * (size[rows] - 1)).astype(np.int64)) % size[rows]
+    value = value.copy()
+    value[rows] = pop.a1[first + other]
+    return value
 
 
 def _mistyped(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:

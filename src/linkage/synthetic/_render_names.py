@@ -5,7 +5,10 @@ accents; the court upper case. Errors (a dropped maternal surname, swapped names
 hyphens, stray spaces) are drawn per record at :class:`~linkage.synthetic.Rates` rates.
 
 Until it is written, a record's name is five slots of name codes (first and second given name,
-middle name, first and second surname; -1 for none), one row per record.
+middle name, first and second surname; -1 for none), one row per record, with what each slot
+holds (its role). The later habits (:mod:`linkage.synthetic._name_habits`: initials, nicknames,
+words run together, OCR slips, fields cut short, ...) act on those slots and on the written
+columns, each from a stream of its own.
 """
 
 from __future__ import annotations
@@ -16,8 +19,22 @@ import pyarrow.compute as pc
 
 from linkage.synthetic._arrays import if_else, join_strings, string_array, take_codes, to_objects
 from linkage.synthetic._name_bank import PORTUGUESE, NameBank
+from linkage.synthetic._name_habits import (
+    GIVEN_1,
+    GIVEN_2,
+    MATERNAL,
+    NONE,
+    OTHER,
+    PATERNAL,
+    Name,
+    misread,
+    name_habits,
+    truncated,
+    whole_name_in_one_field,
+)
 from linkage.synthetic._population import Population
 from linkage.synthetic._rates import Rates
+from linkage.synthetic._streams import Streams
 
 #: The five name slots as separate arrays.
 _Slots = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -30,22 +47,30 @@ def render_names(
     rates: Rates,
     rng: np.random.Generator,
     bank: NameBank,
+    streams: Streams,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The name columns of ``source``'s records of ``child``.
+
+    The first habits draw from ``rng`` in a fixed order; the later ones
+    (:mod:`linkage.synthetic._name_habits`) each from their own stream of ``streams``.
 
     Returns:
         Column -> values (``str`` or ``None``), and per record whether the names keep their
         accents (some HHS records; the sponsor's name is written the same way).
     """
     m = len(child)
-    slots = _name_slots(source, child, pop, rates, rng, bank)
+    slots, roles = _name_slots(source, child, pop, rates, rng, bank)
     slots = _misspell(slots, rates, rng, bank)
     sep = _surname_separators(m, rates, rng)
     accents = np.zeros(m, dtype=bool)
     if source == "hhs":
         accents = rng.random(m) >= rates.accents_lost_hhs
-    out = _write_names(source, slots, sep, accents, rates, rng, bank)
+    name = name_habits(source, slots, roles, rates, streams, bank)
+    out = _write_names(source, name, sep, accents, rates, rng, bank)
+    out = whole_name_in_one_field(out, name.wrong_field)
     out = _stray_spaces(source, out, rates, rng)
+    out = misread(out, rates.ocr_name, streams.rng("ocr_name"))
+    out = truncated(source, out, rates.truncated, streams.rng("truncated"))
     return {k: to_objects(v) for k, v in out.items()}, accents
 
 
@@ -56,13 +81,19 @@ def _name_slots(
     rates: Rates,
     rng: np.random.Generator,
     bank: NameBank,
-) -> np.ndarray:
-    """The true name placed in the source's slots, with dropped, moved and swapped names."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """The true name placed in the source's slots, with dropped, moved and swapped names.
+
+    Returns:
+        The five slots of each record, and what each slot holds (``_name_habits`` roles).
+    """
     m = len(child)
     g1, g2 = pop.g1[child].copy(), pop.g2[child].copy()
     g2[(g2 >= 0) & (rng.random(m) < rates.given_dropped)] = -1
-    sa, sb, maternal, in_middle = _written_surnames(source, child, pop, rates, rng)
+    sa, sb, maternal, in_middle, (ra, rb) = _written_surnames(source, child, pop, rates, rng)
     fa, fb, mid = _written_given_names(source, g1, g2, maternal, in_middle, rates, rng)
+    r_fa, r_fb = np.full(m, GIVEN_1), np.full(m, GIVEN_2)
+    r_mid = np.where(in_middle, MATERNAL, GIVEN_2)
     swap = rng.random(m) < rates.name_swapped
     fa, fb, sa, sb = (
         np.where(swap, sa, fa),
@@ -70,23 +101,32 @@ def _name_slots(
         np.where(swap, fa, sa),
         np.where(swap, fb, sb),
     )
-    fa, fb, mid, sa, sb = _single_name_placeholders(
-        pop.single[child], g1, (fa, fb, mid, sa, sb), rng, bank
+    r_fa, r_fb, ra, rb = (
+        np.where(swap, ra, r_fa),
+        np.where(swap, rb, r_fb),
+        np.where(swap, r_fa, ra),
+        np.where(swap, r_fb, rb),
     )
-    return np.stack([fa, fb, mid, sa, sb], axis=1).astype(np.int64)
+    single = pop.single[child]
+    fa, fb, mid, sa, sb = _single_name_placeholders(single, g1, (fa, fb, mid, sa, sb), rng, bank)
+    slots = np.stack([fa, fb, mid, sa, sb], axis=1).astype(np.int64)
+    roles = np.stack([r_fa, r_fb, r_mid, ra, rb], axis=1)
+    roles[single] = (OTHER, NONE, NONE, OTHER, NONE)
+    return slots, np.where(slots >= 0, roles, NONE)
 
 
 def _written_surnames(
     source: str, child: np.ndarray, pop: Population, rates: Rates, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """The surname slots, with the maternal surname dropped or moved and Brazilian order flipped.
 
     The maternal surname may be dropped, or (CBP, ICE) moved to the middle name; a Brazilian
     child's surnames (mother's first) may be written in the Spanish order, father's first.
 
     Returns:
-        The first and second surname written, the maternal surname, and the records whose
-        maternal surname goes in the middle name.
+        The first and second surname written, the maternal surname, the records whose
+        maternal surname goes in the middle name, and which surname (``PATERNAL`` or
+        ``MATERNAL``) each of the two written is.
     """
     m = len(child)
     s1, s2 = pop.s1[child], pop.s2[child]
@@ -103,7 +143,10 @@ def _written_surnames(
     moved = dropped | in_middle
     sa, sb = np.where(moved, paternal, s1), np.where(moved, -1, s2)
     flip = brazil & (sb >= 0) & (rng.random(m) < rates.brazilian_order)
-    return np.where(flip, sb, sa), np.where(flip, sa, sb), maternal, in_middle
+    ra = np.where(moved | ~brazil, PATERNAL, MATERNAL)  # the first written surname
+    rb = np.where(brazil, PATERNAL, MATERNAL)
+    roles = (np.where(flip, rb, ra), np.where(flip, ra, rb))
+    return np.where(flip, sb, sa), np.where(flip, sa, sb), maternal, in_middle, roles
 
 
 def _written_given_names(
@@ -174,7 +217,7 @@ def _surname_separators(m: int, rates: Rates, rng: np.random.Generator) -> pa.Ar
 
 def _write_names(
     source: str,
-    slots: np.ndarray,
+    name: Name,
     sep: pa.Array,
     accents: np.ndarray,
     rates: Rates,
@@ -182,10 +225,12 @@ def _write_names(
     bank: NameBank,
 ) -> dict[str, pa.Array]:
     """The slots written as the source's name columns, in its case and with or without accents."""
-    fa, fb, mid, sa, sb = slots.T
+    fa, fb, fc, mid, sa, sb = name.slots.T
+    given_sep = take_codes(string_array([" ", ""]), name.given_joined.astype(np.int64))
 
     def parts(table: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
-        first = join_strings([take_codes(table, fa), take_codes(table, fb)])
+        given = join_strings([take_codes(table, fa), take_codes(table, fb)], given_sep)
+        first = join_strings([given, take_codes(table, fc)])
         last = join_strings([take_codes(table, sa), take_codes(table, sb)], sep)
         return first, take_codes(table, mid), last
 
@@ -201,7 +246,7 @@ def _write_names(
         ordered = join_strings([last, join_strings([first, middle])], ", ")
         t_first, t_middle, t_last = parts(bank.title_ascii)
         natural = join_strings([t_first, t_middle, t_last])
-        m = len(slots)
+        m = len(name.slots)
         return {"full_name": if_else(rng.random(m) < rates.ice_first_last_order, natural, ordered)}
     first, middle, last = parts(bank.upper_ascii)
     out = {"first_name": first, "last_name": last}

@@ -101,5 +101,6 @@ CHILDREN_DTYPES: dict[str, str] = {
     "state": "object",
     "sponsor_category": "Int64",
     "sponsor_relation": "object",
+    "second_apprehension_date": "datetime64[ns]",
 }
 TRUTH_DTYPES: dict[str, str] = {"source": "object", "record_id": "object", "child_id": "object"}

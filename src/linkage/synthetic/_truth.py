@@ -41,14 +41,21 @@ def record_truth(source: str, record_ids: pd.Series, child_ids: np.ndarray) -> p
     )
 
 
-def children_frame(pop: Population, child_ids: np.ndarray, bank: NameBank) -> pd.DataFrame:
-    """One row per child with the true attributes: :attr:`SyntheticData.children`."""
+def children_frame(
+    pop: Population, child_ids: np.ndarray, bank: NameBank, second_apprehension: np.ndarray
+) -> pd.DataFrame:
+    """One row per child with the true attributes: :attr:`SyntheticData.children`.
+
+    Args:
+        second_apprehension: Per child, the day of a second apprehension, -1 when none.
+    """
     handed = pop.status != NT
     frame = pd.DataFrame(
         {
             **_identity_columns(pop, child_ids, handed),
             **_true_name_columns(pop, bank),
             **_journey_columns(pop, handed),
+            "second_apprehension_date": _timestamps(second_apprehension, second_apprehension >= 0),
         }
     )
     frame.loc[~handed, ["days_in_care", "sponsor_category"]] = pd.NA
