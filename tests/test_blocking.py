@@ -10,7 +10,7 @@ from linkage import BlockingError, LinkageError, normalize
 from linkage.blocking import DEFAULT_BLOCKING_RULES, BlockingRule, count_comparisons
 from linkage.clustering import _components
 from linkage.model import prepare_input
-from linkage.synthetic import Rates, generate
+from linkage.synthetic import generate
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +85,7 @@ def test_a_rule_over_the_limit_stops_with_its_name(small):
 def test_the_default_rules_keep_nearly_every_true_pair():
     """Nearly every pair of one child's records is a candidate, and nearly all of the rest are
     connected through the child's other records (which clustering follows)."""
-    # without the habits of extracts written by others (issue 11): see benchmarks/robustness.py
-    data = generate(2000, seed=0, rates=Rates.without_later_habits())
+    data = generate(2000, seed=0)
     con = normalize(data.sources).con
     table = prepare_input(con)
     truth = data.truth.assign(unique_id=data.truth["source"] + ":" + data.truth["record_id"])

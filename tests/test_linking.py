@@ -16,7 +16,7 @@ from linkage import model as model_module
 from linkage.blocking import BlockingRule
 from linkage.comparisons import COMPARISON_NAMES
 from linkage.model import Model, TrainingConfig, prepare_input, train
-from linkage.synthetic import Rates, generate
+from linkage.synthetic import generate
 
 N_CHILDREN = 3_000
 #: Cheaper u estimation for the extra trainings of this module (the shared one uses the default).
@@ -25,9 +25,7 @@ QUICK = TrainingConfig(u_max_pairs=300_000)
 
 @pytest.fixture(scope="module")
 def data():
-    # Without the habits of extracts written by others (issue 11), which linking does not yet
-    # handle: their effect is measured by benchmarks/robustness.py.
-    return generate(N_CHILDREN, seed=0, rates=Rates.without_later_habits())
+    return generate(N_CHILDREN, seed=0)
 
 
 @pytest.fixture(scope="module")

@@ -764,8 +764,6 @@ def test_nicknames_stand_for_the_given_names(clean: SyntheticData) -> None:
         assert all(w in e for w, e in zip(got, expected, strict=True)), source
         assert (got != written(frame, columns)).mean() > 0.2
     assert nicknames()["CHEPE"] == {"JOSE"} and nicknames()["TONO"] == {"ANTONIO"}
-    bank = set(name_bank().vocab[: name_bank().n_base])
-    assert {name for _, name in nickname_pairs()} <= bank  # only names the bank gives
 
 
 def test_maternal_surname_in_the_given_names(clean: SyntheticData) -> None:
@@ -960,7 +958,9 @@ def test_twin_names_one_the_start_of_the_other() -> None:
 
 
 def test_later_habits_at_their_default_rates(data: SyntheticData) -> None:
-    assert near(data.children["second_apprehension_date"].notna().mean(), 0.03, 0.004)
+    assert near(
+        data.children["second_apprehension_date"].notna().mean(), Rates().repeat_journey, 0.002
+    )
     twins = data.children[data.children["is_twin"]]
     pairs = twins.groupby("sibling_group").agg(
         sexes=("sex", "nunique"),

@@ -26,7 +26,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from linkage.comparisons import conflict_prefilter_sql, conflict_sql
+from linkage.comparisons import (
+    GIVEN_NAMES_BRIDGED_SQL,
+    conflict_prefilter_sql,
+    conflict_rules,
+    conflict_sql,
+)
 from linkage.tables import CLUSTERS, MODEL_INPUT, PAIRS, RECORDS, scratch
 from linkage.thresholds import Thresholds
 
@@ -207,23 +212,34 @@ class _Scratch:
     scored = scratch("scored")
     to_check = scratch("to_check")
     pair_rows = scratch("pair_rows")
+    bridge_pairs = scratch("bridge_pairs")
 
 
 @dataclass(frozen=True)
 class _ConflictCheck:
-    """A clustering run's conflict test, from its thresholds: the SQL and the size cap."""
+    """A clustering run's conflict test, from its thresholds: the SQL, the cheap test before it,
+    the test of a conflict that only ``given_names_differ`` makes (a record of the component
+    holding both sides' given names sets it aside) and the size cap."""
 
     sql: str
     prefilter: str
+    given_only: str
     max_records: int
 
     @classmethod
     def of(cls, thresholds: Thresholds) -> _ConflictCheck:
+        rules = conflict_rules(thresholds)
+        others = " OR ".join(f"({sql})" for name, sql in rules.items() if name != _BRIDGEABLE)
         return cls(
             sql=conflict_sql(thresholds),
             prefilter=conflict_prefilter_sql(thresholds),
+            given_only=f"coalesce(({rules[_BRIDGEABLE]}) AND NOT coalesce({others}, FALSE), FALSE)",
             max_records=thresholds.max_identity_records,
         )
+
+
+#: The conflict rule a third record can set aside (see GIVEN_NAMES_BRIDGED_SQL).
+_BRIDGEABLE = "given_names_differ"
 
 
 def _cluster_without_conflicts(
@@ -289,7 +305,7 @@ def _conflict_rounds(
         # Only groups of the components re-clustered last round are new; the pairs inside
         # every other group were checked already.
         active = None if changed is None else np.isin(labels, np.fromiter(changed, np.int64))
-        found, checked = _conflicts_inside(con, groups, links, edge_key, active, check)
+        found, checked = _conflicts_inside(con, (labels, groups), links, edge_key, active, check)
         logger.info(
             "clustering: conflict check round %d: %s pairs checked, %s conflicting",
             round_,
@@ -326,7 +342,7 @@ def _conflict_rounds(
 
 def _conflicts_inside(
     con: duckdb.DuckDBPyConnection,
-    groups: np.ndarray,
+    partition: tuple[np.ndarray, np.ndarray],
     links: tuple[np.ndarray, np.ndarray],
     edge_key: np.ndarray,
     active: np.ndarray | None,
@@ -334,10 +350,14 @@ def _conflicts_inside(
 ) -> tuple[np.ndarray, int]:
     """Conflicting pairs (row indexes, an ``(n, 2)`` array) inside the groups, among the pairs
     not checked before, and the number of pairs checked; only records where ``active`` is true
-    (None: all) count."""
+    (None: all) count. ``partition`` is the components and the groups inside them; a conflict
+    that only differing given names make is set aside when a record of the component carries
+    both sides' given names (:data:`~linkage.comparisons.GIVEN_NAMES_BRIDGED_SQL`)."""
+    components, groups = partition
     try:
         checked = _pairs_to_check(con, groups, links, edge_key, active, check.max_records)
         rows: list[np.ndarray] = []
+        bridgeable: list[np.ndarray] = []
         for start in range(0, checked, PAIRS_PER_CHUNK):
             # Both records are first joined as whole rows (structs ``l`` and ``r``), then
             # tested: filtering inside the join made DuckDB evaluate the conditions ~10x slower.
@@ -353,16 +373,56 @@ def _conflicts_inside(
             found = con.execute(
                 f"""WITH candidates AS MATERIALIZED (
                         SELECT * FROM {_Scratch.pair_rows} WHERE {check.prefilter})
-                    SELECT idx_l, idx_r FROM candidates WHERE {check.sql}"""
+                    SELECT idx_l, idx_r, {check.given_only} AS given_only
+                    FROM candidates WHERE {check.sql}"""
             ).fetchnumpy()
             rows.append(
                 np.column_stack([found["idx_l"], found["idx_r"]]).astype(np.int64).reshape(-1, 2)
             )
+            bridgeable.append(np.asarray(found["given_only"], dtype=bool))
     finally:
         con.execute(f"DROP TABLE IF EXISTS {_Scratch.to_check}")
         con.execute(f"DROP TABLE IF EXISTS {_Scratch.pair_rows}")
-    pairs = np.concatenate(rows) if rows else np.empty((0, 2), dtype=np.int64)
+    if not rows:
+        return np.empty((0, 2), dtype=np.int64), int(checked)
+    pairs, given_only = np.concatenate(rows), np.concatenate(bridgeable)
+    if given_only.any():
+        candidates = np.flatnonzero(given_only)
+        bridged = candidates[_bridged(con, pairs[candidates], components)]
+        pairs = np.delete(pairs, bridged, axis=0)
     return pairs, int(checked)
+
+
+def _bridged(
+    con: duckdb.DuckDBPyConnection, pairs: np.ndarray, components: np.ndarray
+) -> np.ndarray:
+    """Which of ``pairs`` (a conflict of given names only) a third record of their component
+    bridges, carrying the given names of both."""
+    comps = components[pairs[:, 0]]
+    members = np.flatnonzero(np.isin(components, np.unique(comps)))
+    con.register(
+        _Scratch.bridge_pairs,
+        pd.DataFrame(
+            {"i": np.arange(len(pairs)), "a": pairs[:, 0], "b": pairs[:, 1], "comp": comps}
+        ),
+    )
+    con.register(_Scratch.members, pd.DataFrame({"idx": members, "comp": components[members]}))
+    try:
+        found = con.execute(
+            f"""SELECT DISTINCT p.i
+            FROM {_Scratch.bridge_pairs} p
+            JOIN {_Scratch.members} m ON m.comp = p.comp AND m.idx <> p.a AND m.idx <> p.b
+            JOIN {_Scratch.nodes} a ON a.idx = p.a
+            JOIN {_Scratch.nodes} b ON b.idx = p.b
+            JOIN {_Scratch.nodes} c ON c.idx = m.idx
+            WHERE {GIVEN_NAMES_BRIDGED_SQL}"""
+        ).fetchnumpy()
+    finally:
+        con.unregister(_Scratch.bridge_pairs)
+        con.unregister(_Scratch.members)
+    bridged = np.zeros(len(pairs), dtype=bool)
+    bridged[np.asarray(found["i"], dtype=np.int64)] = True
+    return bridged
 
 
 def _pairs_to_check(

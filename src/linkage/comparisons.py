@@ -17,11 +17,13 @@ from typing import Any
 import splink.comparison_level_library as cll
 from splink.comparison_library import CustomComparison
 
+from linkage._nicknames import nicknames
 from linkage.thresholds import Thresholds
 
 __all__ = [
     "MODEL_INPUT_SQL",
     "COMPARISON_NAMES",
+    "GIVEN_NAMES_BRIDGED_SQL",
     "conflict_prefilter_sql",
     "conflict_rules",
     "conflict_sql",
@@ -67,6 +69,7 @@ SELECT
     surname_phonetic[1] AS surname_phon_1,
     surname_phonetic[2] AS surname_phon_2,
     nullif(array_to_string(surname_phonetic, ''), '') AS surname_joined_phon,
+    nullif(left(array_to_string(surname_phonetic, ''), 4), '') AS surname_prefix,
     dob, coalesce(dob_is_placeholder, FALSE) AS dob_is_placeholder,
     year(dob) AS dob_year, month(dob) AS dob_month, day(dob) AS dob_day,
     year(dob) * 10000 + least(month(dob), day(dob)) * 100 + greatest(month(dob), day(dob)) AS dob_swap_key,
@@ -102,6 +105,19 @@ FROM (
 )
 
 
+#: Every (nickname, name) pair of :mod:`linkage._nicknames`, both ways, as ``'CHEPE=JOSE'``.
+_NICKNAME_PAIRS = (
+    "["
+    + ", ".join(
+        f"'{a}={b}'"
+        for nick, names in sorted(nicknames().items())
+        for name in sorted(names)
+        for a, b in ((nick, name), (name, nick))
+    )
+    + "]"
+)
+
+
 def _accounted_for(
     other: str,
     *,
@@ -115,15 +131,21 @@ def _accounted_for(
     inside the other (run together surnames) by spelling or by sound, or (``run_together_of``:
     the side of ``z``) two given names run together ("MARIAJOSE" against "MARIA JOSE", either
     way)."""
-    near = "damerau_levenshtein(z.token, u) <= 1 OR starts_with(u, z.token)"
+    near = (
+        # a typed slip; an initial or a cut form, either way round; the end of names run
+        # together (ANGEL / CARLOSANGEL); a nickname
+        "damerau_levenshtein(z.token, u) <= 1 OR starts_with(u, z.token) "
+        "OR starts_with(z.token, u) OR (length(z.token) >= 3 AND ends_with(u, z.token)) "
+        f"OR list_contains({_NICKNAME_PAIRS}, z.token || '=' || u)"
+    )
     if containment:
         near += " OR (length(u) >= 3 AND (contains(z.token, u) OR contains(u, z.token)))"
     sql = (
         f"list_contains({other}.all_tokens, z.token) OR list_contains({other}.all_phonetic, z.key) "
         f"OR len(list_filter({other}.all_tokens, lambda u: {near})) > 0"
-        # one letter off in sound: CADLOS / KARLOS
-        f" OR len(list_filter({other}.all_phonetic, lambda k: length(k) >= 4 "
-        "AND damerau_levenshtein(z.key, k) <= 1)) > 0"
+        # one letter off in sound (CADLOS / KARLOS), an initial of the sound (A / HALBERTO)
+        f" OR len(list_filter({other}.all_phonetic, lambda k: (length(k) >= 4 "
+        "AND damerau_levenshtein(z.key, k) <= 1) OR (length(z.token) = 1 AND starts_with(k, z.key)))) > 0"
     )
     if containment:  # the start of the other's surnames run together, one letter off or cut:
         # CONRTERAS / CONTRERASVASQUEZ, FERREIRALIM / FERREIRA LIMA
@@ -279,6 +301,15 @@ def conflict_rules(thresholds: Thresholds = _DEFAULT) -> dict[str, str]:
         ),
         "no_surname_in_common": f"NOT {_SAME_A_NUMBER} AND {_surnames_unrelated()}",
     }
+
+
+#: SQL over three model-input rows ``a``, ``b``, ``c``: ``c`` carries every given name of ``a``
+#: and of ``b`` ("MARIA JOSE" against "MARIA" and "PEPE"). Two records of one child may each keep
+#: a different one of its given names; a third record that holds both shows they are one child,
+#: and clustering then sets aside a ``given_names_differ`` conflict between them.
+GIVEN_NAMES_BRIDGED_SQL = (
+    f"len(c.given_token_keys) > 1 AND {_unexplained('a', 'c')} = 0 AND {_unexplained('b', 'c')} = 0"
+)
 
 
 def conflict_sql(thresholds: Thresholds = _DEFAULT) -> str:

@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from linkage import tables
+from linkage._nicknames import nicknames
 from linkage.normalization._phonetic import spanish_key
 from linkage.normalization._split import NameCounts, split_full_name, split_middle_name
 from linkage.normalization._stage import STAGE
@@ -292,18 +293,21 @@ def _token_keys(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _phonetic_keys(texts: list[str]) -> list[list[str]]:
-    """The phonetic keys of each token list: one per token that has one (its core's key).
+    """The phonetic keys of each token list: one per token that has one (its core's key; a
+    nickname of one name keys as that name).
 
     Example:
-        >>> _phonetic_keys(["JOSE DE_LA_CRUZ"])
-        [['JOSE', 'KRUS']]
+        >>> _phonetic_keys(["JOSE DE_LA_CRUZ", "CHEPE"])
+        [['JOSE', 'KRUS'], ['JOSE']]
     """
     cache: dict[str, str | None] = {}
+    # A nickname that stands for one name sounds like it ("CHEPE" keys as "JOSE").
+    meant = {nick: next(iter(names)) for nick, names in nicknames().items() if len(names) == 1}
 
     def key(token: str) -> str | None:
         core = token.rsplit("_", 1)[-1]
         if core not in cache:
-            cache[core] = spanish_key(core)
+            cache[core] = spanish_key(meant.get(core, core))
         return cache[core]
 
     return [[k for k in map(key, text.split(" ")) if k is not None] for text in texts]

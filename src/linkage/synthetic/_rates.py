@@ -97,7 +97,7 @@ class Rates:
         repeat_journey: Share of children apprehended a second time, 2-30 months after the
             first: a new CBP record, and half the time an ICE book-in (without an NTA) and, for
             children handed to HHS, a new ORR referral; none of these later records carries an
-            A-number (per child; 0.03).
+            A-number (per child; 0.006).
         twin_prefix_names: Of the same-sex twin pairs, the share where one twin's given names
             are the start of the other's ("José" / "José Tomás"): the hardest false merges
             (0.10).
@@ -122,32 +122,32 @@ class Rates:
             order, father's first (per record of a Brazilian child; 0.50).
         stray_space: A leading, trailing or doubled space in a name field (per record; 0.01).
         given_initial: The second given name kept as its initial, "JUAN C" or, a third of the
-            time, "JUAN C." (per record with a second given name; 0.05).
+            time, "JUAN C." (per record with a second given name; 0.01).
         given_reordered: Two given names written in the other order, "JOSE MARIA" for "MARIA
-            JOSE" (per record with two given names; 0.02).
+            JOSE" (per record with two given names; 0.004).
         given_reduced_to_second: Only the second given name written, "JOSE" for "MARIA JOSE"
-            (per record with two given names; 0.03).
+            (per record with two given names; 0.006).
         nickname: A given name written as its nickname or short form, "CHEPE" for José, "LUPE"
             for Guadalupe; the table is ``linkage/data/nicknames.csv`` (per record with a given
-            name that has one; 0.03).
+            name that has one; 0.006).
         maternal_in_given: The maternal surname appended to the given names, first name "MARIA
-            JOSE CHUB" and last name "LOPEZ" (per record with both surnames written; 0.03).
+            JOSE CHUB" and last name "LOPEZ" (per record with both surnames written; 0.006).
         tokens_joined: Name words run together: the given names ("MARIAJOSE") and surnames with
-            particles ("DELACRUZ", "DASILVA") (per record with such words; 0.03).
+            particles ("DELACRUZ", "DASILVA") (per record with such words; 0.006).
         tokens_split: A surname that looks compound written as two words, "VILLA NUEVA",
-            "JEAN BAPTISTE" (per record with such a surname; 0.20).
+            "JEAN BAPTISTE" (per record with such a surname; 0.04).
         transliteration: One name transliterated: Ñ as NI, NY or GN ("ZUNIIGA", "ZUNYIGA"); a
             Mayan surname in another orthography, x/sh/j, tz/ts, k/q/c ("XOL"/"SHOL",
             "TZOC"/"TSOC", "CAAL"/"KAAL"); an Indian given name's vowels ee/i, oo/u, a/aa
-            ("SANDEEP"/"SANDIP") (per record with such a name; 0.10).
+            ("SANDEEP"/"SANDIP") (per record with such a name; 0.02).
         ocr_name: One character of a name misread by a scanner: O/0, I/1/l, L/1, S/5, B/8, M/RN
-            ("R0SA", "MARlA", "CARRNEN") (per record; 0.01).
+            ("R0SA", "MARlA", "CARRNEN") (per record; 0.002).
         wrong_field: A name typed in the wrong field: the whole name in ``first_name`` (last
             name empty) or in ``last_name`` (first name empty), or (CBP) the first surname in
-            ``middle_name`` (per CBP, HHS and court record; 0.01).
+            ``middle_name`` (per CBP, HHS and court record; 0.002).
         truncated: A name field cut at the source's field length (CBP first and middle 15,
             last 20; ICE full name 25; HHS first and last 20; court first 15, last 20) (per
-            record whose name is longer; 0.25).
+            record whose name is longer; 0.05).
         dob_placeholder: Date of birth written as 1 January of its year (per record; 0.04).
         dob_day_month_swap: Day and month swapped, where that gives another valid date (per
             record whose true day is 1-12 and differs from the month; 0.03).
@@ -162,9 +162,9 @@ class Rates:
         a_number_duplicate: A record carries another child's A-number by clerical error (per
             record; 0.002).
         a_number_sibling: A record carries a sibling's A-number (per record of a child with
-            siblings; 0.01).
+            siblings; 0.002).
         ocr_a_number: Digits of the A-number misread by a scanner as letters: 0 as O, 1 as I or
-            l, 5 as S, 8 as B ("A2O1234S67") (per record with an A-number; 0.01).
+            l, 5 as S, 8 as B ("A2O1234S67") (per record with an A-number; 0.002).
         sex_missing: Sex blank (``U`` in court records; per record; 0.01).
         sex_wrong: Sex recorded wrong (per record; 0.005).
         country_missing: Country blank (per record; 0.02).
@@ -193,7 +193,7 @@ class Rates:
     single_name: float = _journey(0.005)
     a_number_8_digit: float = _journey(0.10)
     second_a_number: float = _journey(0.03)
-    repeat_journey: float = _journey(0.03)
+    repeat_journey: float = _journey(0.006)
     twin_prefix_names: float = _journey(0.10)
     # source habits
     cbp_given_names_in_first: float = _habit(0.30)
@@ -210,17 +210,17 @@ class Rates:
     typo: float = _error(0.03)
     brazilian_order: float = _error(0.50)
     stray_space: float = _error(0.01)
-    given_initial: float = _error(0.05)
-    given_reordered: float = _error(0.02)
-    given_reduced_to_second: float = _error(0.03)
-    nickname: float = _error(0.03)
-    maternal_in_given: float = _error(0.03)
-    tokens_joined: float = _error(0.03)
-    tokens_split: float = _error(0.20)
-    transliteration: float = _error(0.10)
-    ocr_name: float = _error(0.01)
-    wrong_field: float = _error(0.01)
-    truncated: float = _error(0.25)
+    given_initial: float = _error(0.01)
+    given_reordered: float = _error(0.004)
+    given_reduced_to_second: float = _error(0.006)
+    nickname: float = _error(0.006)
+    maternal_in_given: float = _error(0.006)
+    tokens_joined: float = _error(0.006)
+    tokens_split: float = _error(0.04)
+    transliteration: float = _error(0.02)
+    ocr_name: float = _error(0.002)
+    wrong_field: float = _error(0.002)
+    truncated: float = _error(0.05)
     # dates of birth
     dob_placeholder: float = _error(0.04)
     dob_day_month_swap: float = _error(0.03)
@@ -233,8 +233,8 @@ class Rates:
     a_number_missing_eoir: float = _error(0.0)
     a_number_typo: float = _error(0.02)
     a_number_duplicate: float = _error(0.002)
-    a_number_sibling: float = _error(0.01)
-    ocr_a_number: float = _error(0.01)
+    a_number_sibling: float = _error(0.002)
+    ocr_a_number: float = _error(0.002)
     # demographics and addresses
     sex_missing: float = _error(0.01)
     sex_wrong: float = _error(0.005)
