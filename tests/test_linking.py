@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 
 import pandas as pd
 import pytest
@@ -341,3 +342,27 @@ def test_training_builds_the_comparison_thresholds_into_the_model():
     }
     assert "given_name: similar spelling (JW >= 0.85)" in labels
     assert "timeline: in journey order, within 90 days" in labels
+
+
+@pytest.mark.slow
+def test_the_prior_falls_with_the_number_of_records_scored(data, result):
+    """A pair of records is less likely to be one child among more records: the model's prior,
+    estimated on the records training read, is scaled to the records scored."""
+    model = result.model
+    small = {s: f.head(150) for s, f in data.sources.items()}
+    few = link(small, model=model, quiet=True)
+    prior = model.settings["probability_two_random_records_match"]
+    trained = model.trained_on["records"]
+    prior_row = few.explain_pair(*few.pairs().iloc[0][["unique_id_l", "unique_id_r"]])
+    scored = len(few.records())
+    odds = prior / (1 - prior) * (trained - 1) / (scored - 1)
+    assert prior_row.loc[0, "comparison"] == "prior"
+    assert prior_row.loc[0, "match_weight"] == pytest.approx(math.log2(odds), abs=1e-6)
+    # the same two records score lower among all the records than among a few
+    pairs_few = few.pairs().set_index(["unique_id_l", "unique_id_r"])["match_probability"]
+    pairs_all = result.pairs().set_index(["unique_id_l", "unique_id_r"])["match_probability"]
+    both = pairs_few.index.intersection(pairs_all.index)
+    assert len(both) > 100
+    uncertain = pairs_few[both][(pairs_few[both] > 0.05) & (pairs_few[both] < 0.95)]
+    assert len(uncertain) > 0
+    assert (pairs_all[uncertain.index] < uncertain).all()

@@ -31,6 +31,7 @@ from linkage.model import (
     explainer,
     predict,
     prepare_input,
+    prior_for,
     train,
 )
 from linkage.normalization import Records, normalize
@@ -122,10 +123,8 @@ class LinkageResult:
         """
         row = self._scored(unique_id_l, unique_id_r)
         labels = _level_labels(self.model)
-        prior = math.log2(
-            self.model.settings["probability_two_random_records_match"]
-            / (1 - self.model.settings["probability_two_random_records_match"])
-        )
+        chance = prior_for(self.model, _records_count(self.con))
+        prior = math.log2(chance / (1 - chance))
         rows = [{"comparison": "prior", "level": "two random records", "match_weight": prior}]
         for name in [c["output_column_name"] for c in self.model.settings["comparisons"]]:
             gamma = row.get(f"gamma_{name}")

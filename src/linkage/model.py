@@ -35,7 +35,7 @@ from linkage.errors import LinkageError, ModelError
 from linkage.tables import LABELS, MODEL_INPUT, PAIRS, RECORDS, TRAIN_INPUT, scratch
 from linkage.thresholds import Thresholds
 
-__all__ = ["Model", "TrainingConfig", "explainer", "prepare_input", "train", "predict"]
+__all__ = ["Model", "TrainingConfig", "explainer", "prepare_input", "predict", "prior_for", "train"]
 
 logger = logging.getLogger("linkage")
 
@@ -423,7 +423,7 @@ def predict(
     )
     total = int(counts["comparisons"].sum())
     logger.info("blocking: at most %s candidate pairs", f"{total:,}")
-    settings = json.loads(json.dumps(model.settings))
+    settings = _settings_for(model, con, input_table)
     settings["retain_intermediate_calculation_columns"] = True  # keeps mw_* per comparison
     settings["retain_matching_columns"] = False
     # The model's rules, not the ones it was trained with: what was counted is what is scored.
@@ -458,6 +458,39 @@ def predict(
     return linker, counts
 
 
+def _settings_for(model: Model, con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]:
+    """A copy of the model's Splink settings, its prior scaled to the records of ``table``
+    (see :func:`prior_for`)."""
+    settings: dict[str, Any] = json.loads(json.dumps(model.settings))
+    records = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+    if settings.get("probability_two_random_records_match"):
+        settings["probability_two_random_records_match"] = prior_for(model, records)
+    return settings
+
+
+def prior_for(model: Model, records: int) -> float:
+    """The probability that two of ``records`` records drawn at random are of one child.
+
+    The model's prior is estimated on the records training read; each child has a handful of
+    records whatever the size of the data, so the prior falls as one over the number of
+    records. A model trained on a sample of 120,000 records and scoring a million would
+    otherwise take every pair to be about eight times likelier to match than it is, and merge
+    namesakes as the data grow.
+
+    Example:
+        >>> m = Model(settings={"probability_two_random_records_match": 1e-4},
+        ...           trained_on={"records": 1001})
+        >>> round(prior_for(m, 10_001) / 1e-5, 3)
+        1.0
+    """
+    prior = float(model.settings.get("probability_two_random_records_match") or 0.0)
+    trained = int(model.trained_on.get("records") or 0)
+    if not 0 < prior < 1 or trained < 2 or records < 2:
+        return prior
+    odds = prior / (1 - prior) * (trained - 1) / (records - 1)
+    return odds / (1 + odds)
+
+
 def explainer(
     model: Model,
     con: duckdb.DuckDBPyConnection,
@@ -467,7 +500,7 @@ def explainer(
 ) -> Linker:
     """A linker for explaining single pairs (keeps the compared values, which Splink's waterfall
     chart needs); prediction at scale uses a leaner one."""
-    settings = json.loads(json.dumps(model.settings))
+    settings = _settings_for(model, con, input_table)
     settings["retain_intermediate_calculation_columns"] = True
     settings["retain_matching_columns"] = True
     return _linker(con, input_table, settings, engine)

@@ -97,6 +97,10 @@ def _as_objects(series: pd.Series) -> pd.Series:
     return values.where(values.notna(), None)
 
 
+#: Columns of the children's truth added after files were first written, read as empty when absent.
+_ADDED_LATER: frozenset[str] = frozenset({"second_apprehension_date"})
+
+
 def read_truth(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read back the truth written by :func:`write`: ``(records, children)``.
 
@@ -117,7 +121,11 @@ def read_truth(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     records = pd.DataFrame({c: _as_objects(records[c]) for c in TRUTH_DTYPES})
     out = {}
     for column, dtype in CHILDREN_DTYPES.items():
-        values = children[column]
+        if column not in children.columns and column in _ADDED_LATER:
+            # truth written before the column existed: nobody had a second apprehension
+            values = pd.Series(pd.NaT, index=children.index)
+        else:
+            values = children[column]
         if dtype == "object":
             out[column] = _as_objects(values)
         elif dtype == "bool":

@@ -46,6 +46,7 @@ LATER_HABITS: tuple[str, ...] = (
     "ocr_a_number",
     "repeat_journey",
     "twin_prefix_names",
+    "dob_typo",
 )
 
 
@@ -153,6 +154,8 @@ class Rates:
             record whose true day is 1-12 and differs from the month; 0.03).
         dob_year_shift: Age determination moves the year by 1 or 2 either way (per record; 0.03).
         dob_missing: Date of birth blank (per record; 0.01).
+        dob_typo: One digit of the date of birth typed as another: the last digit of the day, of
+            the month or of the year (per record; 0.01).
         a_number_missing_cbp: CBP record without an A-number (usually assigned later; 0.40).
         a_number_missing_ice: ICE record without an A-number (0.05).
         a_number_missing_hhs: HHS record without an A-number (0.15).
@@ -226,6 +229,7 @@ class Rates:
     dob_day_month_swap: float = _error(0.03)
     dob_year_shift: float = _error(0.03)
     dob_missing: float = _error(0.01)
+    dob_typo: float = _error(0.01)
     # A-numbers
     a_number_missing_cbp: float = _error(0.40)
     a_number_missing_ice: float = _error(0.05)

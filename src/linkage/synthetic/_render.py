@@ -99,6 +99,7 @@ def render_source(
         a_numbers, rates.ocr_a_number, streams.rng("ocr_a_number")
     )
     dob, dob_missing = _render_dob(child, pop, rates, rng)
+    dob = _mistype_dob(dob, rates.dob_typo, streams.rng("dob_typo"))
     columns["dob"] = dates(dob, fmt, dob_missing)
     columns["sex"] = _render_sex(source, child, pop, rates, rng)
     columns["country"] = _render_country(source, child, pop, rates, rng)
@@ -259,6 +260,25 @@ def _render_dob(
     mo, d = np.where(placeholder, 1, mo), np.where(placeholder, 1, d)
     missing = rng.random(m) < rates.dob_missing
     return from_year_month_day(y, mo, d), missing
+
+
+def _mistype_dob(dob: np.ndarray, rate: float, rng: np.random.Generator) -> np.ndarray:
+    """Dates of birth with one digit mistyped at ``rate``: the last digit of the day or of the
+    month typed as another digit, or that of the year as its neighbour on the keyboard (a valid
+    date, within the dates of birth there are)."""
+    if rate <= 0 or len(dob) == 0:
+        return dob
+    y, mo, d = year_month_day(dob)
+    typed = rng.random(len(dob)) < rate
+    part = rng.integers(0, 3, len(dob))  # 0 day, 1 month, 2 year
+    digit = rng.integers(0, 10, len(dob))
+    step = rng.choice(np.array([-1, 1]), len(dob))
+    d = np.where(typed & (part == 0), np.clip((d // 10) * 10 + digit, 1, 28), d)
+    mo = np.where(typed & (part == 1), np.clip((mo // 10) * 10 + digit, 1, 12), mo)
+    y = np.where(typed & (part == 2), y + step, y)
+    out = from_year_month_day(y, mo, d)
+    inside = (out >= dob.min()) & (out <= dob.max())
+    return np.where(inside, out, dob)
 
 
 def _render_sex(
