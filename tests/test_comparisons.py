@@ -139,8 +139,12 @@ CONFLICT_CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
      {"a_number": "201012345", "dob": "2009-04-05"}, {"source": "ice", "event_date": "2021-03-02", "a_number": "209999999", "dob": "2009-05-04"}, False),
     ("different A-numbers, age determination",
      {"a_number": "201012345"}, {"source": "ice", "event_date": "2021-03-02", "a_number": "209999999", "dob": "2010-04-19"}, False),
-    ("different A-numbers, a birth-date digit typed wrong",
-     {"a_number": "201012345"}, {"source": "ice", "event_date": "2021-03-02", "a_number": "209999999", "dob": "2009-04-18"}, False),
+    # Two A-numbers and birth dates a digit apart: namesakes, far more often than one child with
+    # a second A-number and a mistyped birth date.
+    ("different A-numbers, birth dates a digit apart",
+     {"a_number": "201012345"}, {"source": "ice", "event_date": "2021-03-02", "a_number": "209999999", "dob": "2009-04-18"}, True),
+    ("one A-number, a birth-date digit typed wrong",
+     {"a_number": None}, {"source": "ice", "event_date": "2021-03-02", "dob": "2009-04-18"}, False),
     # The same child apprehended again, the later records without an A-number, is as common as
     # a namesake: no rule decides it; the comparisons (timeline, names, birth date) weigh it.
     ("two CBP apprehensions a year apart, birth date one digit off, no A-number",

@@ -403,19 +403,28 @@ def _bridged(
     con.register(
         _Scratch.bridge_pairs,
         pd.DataFrame(
-            {"i": np.arange(len(pairs)), "a": pairs[:, 0], "b": pairs[:, 1], "comp": comps}
+            {"i": np.arange(len(pairs)), "idx_a": pairs[:, 0], "idx_b": pairs[:, 1], "comp": comps}
         ),
     )
     con.register(_Scratch.members, pd.DataFrame({"idx": members, "comp": components[members]}))
     try:
+        # Cheap first: a bridging record has two given names or more and shares a name (or its
+        # sound) with each side; only those triples pay for the name accounting.
         found = con.execute(
-            f"""SELECT DISTINCT p.i
-            FROM {_Scratch.bridge_pairs} p
-            JOIN {_Scratch.members} m ON m.comp = p.comp AND m.idx <> p.a AND m.idx <> p.b
-            JOIN {_Scratch.nodes} a ON a.idx = p.a
-            JOIN {_Scratch.nodes} b ON b.idx = p.b
-            JOIN {_Scratch.nodes} c ON c.idx = m.idx
-            WHERE {GIVEN_NAMES_BRIDGED_SQL}"""
+            f"""WITH triples AS MATERIALIZED (
+                SELECT p.i, a, b, c
+                FROM {_Scratch.bridge_pairs} p
+                JOIN {_Scratch.members} m
+                  ON m.comp = p.comp AND m.idx <> p.idx_a AND m.idx <> p.idx_b
+                JOIN {_Scratch.nodes} c ON c.idx = m.idx
+                JOIN {_Scratch.nodes} a ON a.idx = p.idx_a
+                JOIN {_Scratch.nodes} b ON b.idx = p.idx_b
+                WHERE len(c.given_set) >= 2
+                  AND (list_has_any(c.all_tokens, a.given_set)
+                       OR list_has_any(c.all_phonetic, a.given_phon_set))
+                  AND (list_has_any(c.all_tokens, b.given_set)
+                       OR list_has_any(c.all_phonetic, b.given_phon_set)))
+            SELECT DISTINCT i FROM triples WHERE {GIVEN_NAMES_BRIDGED_SQL}"""
         ).fetchnumpy()
     finally:
         con.unregister(_Scratch.bridge_pairs)
