@@ -23,6 +23,7 @@ from linkage.errors import (
     ResourceError,
     SchemaError,
     SourceError,
+    StoreError,
 )
 from linkage.evaluation import Evaluation, StatusScores, evaluate
 from linkage.handoff import HandoffReport, handoff_report, identity_statuses
@@ -32,6 +33,7 @@ from linkage.normalization import Records, normalize, profile
 from linkage.pipeline import run
 from linkage.report import write_report
 from linkage.sources import Sources, read_sources
+from linkage.store import Store
 from linkage.thresholds import Thresholds
 
 __all__ = [
@@ -53,6 +55,8 @@ __all__ = [
     "SourceError",
     "Sources",
     "StatusScores",
+    "Store",
+    "StoreError",
     "Thresholds",
     "TrainingConfig",
     "__version__",

@@ -18,7 +18,13 @@ from splink import block_on
 
 from linkage.errors import BlockingError
 
-__all__ = ["BlockingRule", "DEFAULT_BLOCKING_RULES", "DEFAULT_MAX_COMPARISONS", "count_comparisons"]
+__all__ = [
+    "BlockingRule",
+    "DEFAULT_BLOCKING_RULES",
+    "DEFAULT_MAX_COMPARISONS",
+    "count_comparisons",
+    "pairs_touching_sql",
+]
 
 #: Above this many candidate pairs `link` stops before predicting (override with max_comparisons).
 DEFAULT_MAX_COMPARISONS = 150_000_000
@@ -135,3 +141,38 @@ def count_comparisons(
             "max_comparisons if the machine has the memory"
         )
     return frame
+
+
+def pairs_touching_sql(rules: Sequence[BlockingRule], *, records: str, new: str) -> str:
+    """The candidate pairs of ``records`` that hold at least one record of ``new``, as SQL.
+
+    The same pairs a full blocking of ``records`` would form (``unique_id_l < unique_id_r``, each
+    rule read with the smaller id on the left, as Splink reads it), restricted to those touching a
+    record of ``new`` (a subset of ``records``), and found from ``new``'s side: each join probes
+    ``records`` with the few new rows, so the cost grows with the new records, not with all of
+    them. Columns: ``match_key`` (the first rule that forms the pair), ``join_key_l``,
+    ``join_key_r`` (unique ids), the table Splink scores with
+    ``register_blocked_pairs_for_predict``.
+
+    Example:
+        >>> rule = BlockingRule(name="same A-number", columns=("a_number",))
+        >>> "JOIN r AS r ON l.a_number = r.a_number" in pairs_touching_sql(
+        ...     [rule], records="r", new="n")
+        True
+    """
+    parts = []
+    for key, rule in enumerate(rules):
+        condition = rule.sql()
+        parts.append(
+            f"SELECT {key} AS match_key, l.unique_id AS join_key_l, r.unique_id AS join_key_r "
+            f"FROM {new} AS l JOIN {records} AS r ON {condition} WHERE l.unique_id < r.unique_id"
+        )
+        parts.append(
+            f"SELECT {key} AS match_key, l.unique_id AS join_key_l, r.unique_id AS join_key_r "
+            f"FROM {records} AS l JOIN {new} AS r ON {condition} WHERE l.unique_id < r.unique_id"
+        )
+    union = "\nUNION ALL\n".join(parts)
+    return (
+        "SELECT CAST(min(match_key) AS VARCHAR) AS match_key, join_key_l, join_key_r "
+        f"FROM ({union}) GROUP BY join_key_l, join_key_r"
+    )

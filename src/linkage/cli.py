@@ -25,6 +25,7 @@ from linkage.errors import (
     ModelError,
     Problem,
     ResourceError,
+    StoreError,
 )
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ EXIT_USAGE = 2
 EXIT_INPUT = 3
 EXIT_MODEL = 4
 EXIT_RESOURCES = 5
+EXIT_STORE = 6
 #: Exit codes, as documented in ``--help`` and docs/cli.md.
 EXIT_CODES: dict[int, str] = {
     EXIT_OK: "success",
@@ -53,6 +55,8 @@ EXIT_CODES: dict[int, str] = {
     "rule that would compare too many pairs",
     EXIT_RESOURCES: "out of memory or temporary disk space (the message says which step and how "
     "to give it more room)",
+    EXIT_STORE: "store error: the store is missing, already exists, is being written by another "
+    "process, or was written by another schema version (the message says what to do)",
 }
 DEFAULT_DEMO_CHILDREN = 2000
 DEFAULT_DEMO_OUT = "out/demo"
@@ -110,12 +114,36 @@ def _cmd_run(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         seed=args.seed,
         on_bad_record=args.on_bad_record,
+        store=args.store,
     )
     if args.save_model:
         result = cast("LinkageResult", report.result)
         result.model.save(args.save_model)
         logger.info("model saved to %s", args.save_model)
     _print_report(report, out)
+    if args.store:
+        report.result.con.close()  # release the store for the next update
+    return EXIT_OK
+
+
+def _cmd_update(args: argparse.Namespace) -> int:
+    from linkage.store import Store
+
+    out = Path(args.out)
+    with Store.open(args.store) as store:
+        report = store.update(
+            args.data_dir,
+            columns=_read_columns(args.columns),
+            on_bad_record=args.on_bad_record,
+            retrain=args.retrain,
+            seed=args.seed,
+        )
+        report.write(out)
+        changes = report.changes
+        if changes is not None:
+            counts = changes.groupby("change").size()
+            print("changes: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+        _print_report(report, out)
     return EXIT_OK
 
 
@@ -291,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_run(commands)
+    _add_update(commands)
     _add_demo(commands)
     _add_synth(commands)
     _add_evaluate(commands)
@@ -323,6 +352,11 @@ def _add_run(commands: Any) -> None:
         "--save-model", metavar="PATH", help="also save the model used to this JSON file"
     )
     run.add_argument(
+        "--store",
+        metavar="STORE",
+        help="also keep this run in a new linkage store (a DuckDB file) for linkage update",
+    )
+    run.add_argument(
         "--seed", type=int, default=0, help="seed of the random sampling in training (default 0)"
     )
     run.add_argument(
@@ -331,6 +365,41 @@ def _add_run(commands: Any) -> None:
         default="raise",
         help="empty or duplicated record_id values: stop with exit code 3 (raise, the default) "
         "or put those rows in rejects.* with their reason and link the rest (reject)",
+    )
+
+
+def _add_update(commands: Any) -> None:
+    update = _subparser(
+        commands,
+        "update",
+        _cmd_update,
+        "Add an extract (new and revised records) to a linkage store and write the report.",
+    )
+    update.add_argument(
+        "data_dir", metavar="DATA", help="folder holding this extract's cbp.*, ice.*, hhs.*, eoir.*"
+    )
+    update.add_argument(
+        "--store", required=True, metavar="STORE", help="the store (made by linkage run --store)"
+    )
+    update.add_argument(
+        "--out", required=True, metavar="OUT_DIR", help="folder to write the report into"
+    )
+    update.add_argument(
+        "--retrain",
+        action="store_true",
+        help="train the model again on every record of the store and link them all again",
+    )
+    update.add_argument(
+        "--columns",
+        metavar="MAPPING.json",
+        help='your column names per source, e.g. {"cbp": {"ALIEN_NBR": "a_number"}}',
+    )
+    update.add_argument("--seed", type=int, default=0, help="seed of training (with --retrain)")
+    update.add_argument(
+        "--on-bad-record",
+        choices=["raise", "reject"],
+        default="raise",
+        help="empty or duplicated record_id values: stop (raise) or put them in rejects (reject)",
     )
 
 
@@ -475,4 +544,6 @@ def _exit_code(error: BaseException) -> int:
         return EXIT_MODEL
     if isinstance(error, ResourceError):
         return EXIT_RESOURCES
+    if isinstance(error, StoreError):
+        return EXIT_STORE
     return EXIT_INTERNAL

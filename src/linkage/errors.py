@@ -10,6 +10,7 @@ The tree::
     ├── ModelError(ValueError)        a model file or settings that cannot be used
     ├── BlockingError(RuntimeError)   a blocking rule would compare too many pairs
     ├── ResourceError(RuntimeError)   the engine ran out of memory or temporary disk
+    ├── StoreError(RuntimeError)      a linkage store that cannot be created, opened or written
     └── EvaluationError(ValueError)   clusters and truth that cannot be scored together
 
 ``InputError`` can hold several :class:`Problem` s: validation reports every problem at once,
@@ -33,6 +34,7 @@ __all__ = [
     "RecordError",
     "SchemaError",
     "SourceError",
+    "StoreError",
 ]
 
 MAX_EXAMPLES = 5
@@ -109,6 +111,10 @@ class BlockingError(LinkageError, RuntimeError):
 
 class ResourceError(LinkageError, RuntimeError):
     """The machine ran out of memory or of temporary disk space during a step."""
+
+
+class StoreError(LinkageError, RuntimeError):
+    """A linkage store that cannot be created, opened or written (in use, another version)."""
 
 
 class EvaluationError(LinkageError, ValueError):

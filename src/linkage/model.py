@@ -35,7 +35,16 @@ from linkage.errors import LinkageError, ModelError
 from linkage.tables import LABELS, MODEL_INPUT, PAIRS, RECORDS, TRAIN_INPUT, scratch
 from linkage.thresholds import Thresholds
 
-__all__ = ["Model", "TrainingConfig", "explainer", "prepare_input", "predict", "prior_for", "train"]
+__all__ = [
+    "Model",
+    "TrainingConfig",
+    "explainer",
+    "predict",
+    "predict_blocked",
+    "prepare_input",
+    "prior_for",
+    "train",
+]
 
 logger = logging.getLogger("linkage")
 
@@ -456,6 +465,51 @@ def predict(
         )
     predictions.drop_table_from_database_and_remove_from_cache()
     return linker, counts
+
+
+def predict_blocked(
+    model: Model,
+    con: duckdb.DuckDBPyConnection,
+    *,
+    input_table: str,
+    blocked: str,
+    out: str,
+    engine: Engine = "duckdb",
+) -> int:
+    """Score the candidate pairs listed in ``blocked`` into table ``out``; return how many were
+    kept.
+
+    ``blocked`` holds ``match_key, join_key_l, join_key_r`` (unique ids of ``input_table``, the
+    smaller on the left; see :func:`linkage.blocking.pairs_touching_sql`). The pairs are scored
+    exactly as :func:`predict` scores them over ``input_table``: the prior scaled to its records,
+    the term frequencies counted over all of it. ``out`` gets the columns of the pairs table;
+    pairs below ``model.thresholds.keep_pair_probability`` are dropped.
+    """
+    settings = _settings_for(model, con, input_table)
+    settings["retain_intermediate_calculation_columns"] = True
+    settings["retain_matching_columns"] = False
+    settings["blocking_rules_to_generate_predictions"] = [
+        {"blocking_rule": rule.sql(), "sql_dialect": "duckdb"} for rule in model.blocking_rules
+    ]
+    db_api = database_api(con, engine=engine)
+    sdf = db_api.register(input_table, dataset_display_name=input_table)  # type: ignore[attr-defined]
+    linker = Linker(sdf, settings, log_level=None)
+    pairs = db_api.register(blocked, dataset_display_name=blocked)  # type: ignore[attr-defined]
+    linker.table_management.register_blocked_pairs_for_predict(pairs)
+    with any_row_order(con):
+        predictions = linker.inference.predict(
+            threshold_match_probability=model.thresholds.keep_pair_probability
+        )
+        available = [r[0] for r in con.execute(f"DESCRIBE {predictions.physical_name}").fetchall()]
+        keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"] + [
+            c for c in available if c.startswith(("gamma_", "mw_"))
+        ]
+        con.execute(
+            f"CREATE OR REPLACE TABLE {out} AS "
+            f"SELECT {', '.join(keep)} FROM {predictions.physical_name}"
+        )
+    predictions.drop_table_from_database_and_remove_from_cache()
+    return int(con.execute(f"SELECT count(*) FROM {out}").fetchall()[0][0])
 
 
 def _settings_for(model: Model, con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]:

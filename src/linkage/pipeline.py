@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linkage.handoff import HandoffReport, handoff_report
@@ -30,6 +31,7 @@ def run(
     quiet: bool = False,
     seed: int = 0,
     on_bad_record: OnBadRecord = "raise",
+    store: str | os.PathLike[str] | None = None,
 ) -> HandoffReport:
     """Read the extracts, link them, compute each identity's handoff status, write the report.
 
@@ -47,6 +49,10 @@ def run(
         on_bad_record: ``"raise"`` (default) stops on empty or duplicated ``record_id`` values;
             ``"reject"`` puts those rows in the rejects table with their reason and links the
             rest.
+        store: When given, the path of a new linkage store (a DuckDB file, which must not
+            exist) that keeps this run for later updates (:class:`linkage.Store`,
+            ``docs/store.md``). The store stays open, for the report to read, while the report
+            is referenced.
 
     Returns:
         The :class:`linkage.handoff.HandoffReport`; ``report.result`` is the linkage result
@@ -63,12 +69,45 @@ def run(
         >>> report.status_counts()  # doctest: +SKIP
         {'not_transferred': 160, 'no_nta': 610, 'nta_not_filed': 600, ...}
     """
+    if store is not None:
+        return _run_into_store(
+            data, store, out_dir=out_dir, model=model, columns=columns, seed=seed,
+            on_bad_record=on_bad_record,
+        )  # fmt: skip
     from linkage.linking import link
 
     result = link(
         data, model=model, columns=columns, seed=seed, quiet=quiet, on_bad_record=on_bad_record
     )
     report = handoff_report(result)
+    if out_dir is not None:
+        files = report.write(out_dir)
+        logger.info("open %s", files["report.html"])
+    return report
+
+
+def _run_into_store(
+    data: Any,
+    path: str | os.PathLike[str],
+    *,
+    out_dir: str | os.PathLike[str] | None,
+    model: Any,
+    columns: Mapping[str, ColumnMapping] | None,
+    seed: int,
+    on_bad_record: OnBadRecord,
+) -> HandoffReport:
+    """``run`` with a store: create it, link the data as its first update, write the report.
+    A run that fails leaves no store behind."""
+    from linkage.store import Store
+
+    store = Store.create(path, model=model)
+    try:
+        report = store.update(data, columns=columns, on_bad_record=on_bad_record, seed=seed)
+    except BaseException:
+        store.close()
+        Path(path).unlink(missing_ok=True)
+        Path(f"{path}.wal").unlink(missing_ok=True)
+        raise
     if out_dir is not None:
         files = report.write(out_dir)
         logger.info("open %s", files["report.html"])

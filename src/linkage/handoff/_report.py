@@ -141,6 +141,8 @@ class HandoffReport:
         review_threshold: The match probability below which an identity ``needs_review``.
         result: The linkage result the report was computed from (its connection is used by
             :meth:`clusters` and :meth:`explain`).
+        changes: The change log of a store update (:meth:`linkage.Store.update`; see
+            ``docs/store.md``), written as ``changes.csv``; None for a run without a store.
     """
 
     identities: pd.DataFrame
@@ -152,6 +154,7 @@ class HandoffReport:
     rejects: pd.DataFrame
     review_threshold: float
     result: LinkedData = field(repr=False)
+    changes: pd.DataFrame | None = field(default=None, repr=False)
 
     # -- views ---------------------------------------------------------------------------------
 

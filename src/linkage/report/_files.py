@@ -62,7 +62,8 @@ def write_report(report: HandoffReport, out_dir: str | os.PathLike[str]) -> dict
     link_probability``), ``identities`` (one row per identity), ``summary`` (the long
     ``dimension, value, status, identities`` table) and ``rejects`` (rows that could not be
     read; written even when empty), each as ``.csv`` and ``.parquet``; ``summary.json`` (the
-    figures of :meth:`HandoffReport.to_dict`) and ``report.html``.
+    figures of :meth:`HandoffReport.to_dict`) and ``report.html``; after a store update, also
+    ``changes.csv`` (the change log, ``docs/store.md``).
 
     Args:
         report: The report to write.
@@ -78,6 +79,10 @@ def write_report(report: HandoffReport, out_dir: str | os.PathLike[str]) -> dict
     written |= _write_table(report.identities, out, "identities")
     written |= _write_table(report.summary, out, "summary")
     written |= _write_table(report.rejects, out, "rejects")
+    if report.changes is not None:
+        changes = out / "changes.csv"
+        report.changes.to_csv(changes, index=False)
+        written["changes.csv"] = changes
     summary_json = out / "summary.json"
     summary_json.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
     written["summary.json"] = summary_json

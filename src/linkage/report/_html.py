@@ -74,6 +74,7 @@ def render_html(report: HandoffReport) -> str:
     body = "".join(
         (
             _headline(report),
+            _changes_section(report),
             _section("Statuses", _table(_status_table(report), numeric=("identities", "share"))),
             _section("From apprehension to court", _funnel_chart(report)),
             _fiscal_year_section(report),
@@ -205,6 +206,27 @@ def _review_section(report: HandoffReport) -> str:
         numeric=("weakest_link", "contested_link", *_COUNT_COLUMNS),
     )
     return _section("Identities needing review", note, table)
+
+
+def _changes_section(report: HandoffReport) -> str:
+    """After a store update: what it changed, by kind, and the status moves (from changes.csv)."""
+    changes = report.changes
+    if changes is None:
+        return ""
+    counts = changes.groupby("change").size().reset_index(name="count")
+    note = (
+        '<p class="muted">What this update changed (every change, one per row, in '
+        "changes.csv; ids as in identities.csv).</p>"
+    )
+    moves = changes[changes["change"] == "status_changed"]
+    moved = (
+        moves.groupby(["before", "after", "detail"], dropna=False).size().reset_index(name="identities")
+        .sort_values("identities", ascending=False)
+    )  # fmt: skip
+    parts = [note, _table(counts, numeric=("count",))]
+    if len(moved):
+        parts.append(_table(moved, numeric=("identities",)))
+    return _section("Changes in this update", *parts)
 
 
 def _rejects_section(report: HandoffReport) -> str:
