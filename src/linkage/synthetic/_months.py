@@ -201,8 +201,9 @@ def _extracts(
         groups[source] = (order, starts, ends)
     out = []
     for i, month in enumerate(months):
-        sources, revisions, late = {}, 0, 0
-        for source in (s for s in SOURCES if s in parts):
+        sources: dict[str, pd.DataFrame] = {}
+        revisions = late = 0
+        for source in parts:  # in the order of data.sources
             frame, _, revision, is_late = parts[source]
             order, starts, ends = groups[source]
             rows = order[starts[i] : ends[i]]
@@ -243,9 +244,9 @@ def write_extracts(
     for extract in extracts:
         folder = Path(out_dir) / extract.month
         folder.mkdir(parents=True, exist_ok=True)
-        for source in SOURCES:
+        for stale in SOURCES:
             for ext in ("csv", "parquet"):
-                (folder / f"{source}.{ext}").unlink(missing_ok=True)
+                (folder / f"{stale}.{ext}").unlink(missing_ok=True)
         for source, frame in extract.sources.items():
             write_table(frame, folder / source, format=format)
         folders.append(folder)

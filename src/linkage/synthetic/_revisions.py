@@ -184,4 +184,5 @@ def _later_hearings(current: pd.Series, rng: np.random.Generator) -> np.ndarray:
     lo, hi = HEARING_DELAY_DAYS
     delay = pd.to_timedelta(rng.integers(lo, hi + 1, len(current)), unit="D")
     later = (day + delay).dt.strftime(fmt)
-    return later.astype(object).where(day.notna(), None).to_numpy(dtype=object)
+    out: np.ndarray = later.astype(object).where(day.notna(), None).to_numpy(dtype=object)
+    return out
