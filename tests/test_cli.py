@@ -15,7 +15,7 @@ from linkage import cli
 COMMANDS = {
     "run": ["--out", "--model", "--columns", "--save-model", "--seed"],
     "demo": ["--children", "--seed", "--out"],
-    "synth": ["--children", "--seed", "--out", "--format"],
+    "synth": ["--children", "--seed", "--out", "--format", "--by-month"],
     "evaluate": ["--identities", "--json", "CLUSTERS_FILE", "TRUTH_DIR_OR_FILE"],
 }
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from linkage.linking import LinkageResult
+    from linkage.synthetic import SyntheticData
 
 __all__ = ["EXIT_CODES", "build_parser", "main"]
 
@@ -179,9 +180,31 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     from linkage import synthetic
 
     data = synthetic.generate(args.children, seed=args.seed)
+    if args.by_month:
+        return _write_by_month(data, args)
     folder = synthetic.write(data, args.out, format=args.format)
     print(repr(data))
     print(f"data: {folder}")
+    return EXIT_OK
+
+
+def _write_by_month(data: SyntheticData, args: argparse.Namespace) -> int:
+    """``synth --by-month``: a folder of extracts per month, the truth once beside them."""
+    from linkage import synthetic
+
+    extracts = synthetic.split_by_month(data, seed=args.seed)
+    folders = synthetic.write_extracts(extracts, args.out, format=args.format)
+    synthetic.write_truth(data, args.out, format=args.format)
+    print(repr(data))
+    rows = sum(e.n_records for e in extracts)
+    revisions = sum(e.revisions for e in extracts)
+    late = sum(e.late_court for e in extracts)
+    span = f" ({extracts[0].month} to {extracts[-1].month})" if extracts else ""
+    print(
+        f"months: {len(folders)}{span}; rows: {rows:,} = {rows - revisions:,} records "
+        f"+ {revisions:,} revisions; late court records: {late:,}"
+    )
+    print(f"data: {Path(args.out)}/YYYY-MM/  truth: {Path(args.out)}")
     return EXIT_OK
 
 
@@ -440,6 +463,12 @@ def _add_synth(commands: Any) -> None:
         choices=("csv", "parquet"),
         default="csv",
         help="file format of the extracts (default csv)",
+    )
+    synth.add_argument(
+        "--by-month",
+        action="store_true",
+        help="write one folder of extracts per month (DIR/YYYY-MM/), with late court records "
+        "and revised records, and the truth once in DIR",
     )
 
 

@@ -29,7 +29,10 @@ and ``_name_bank`` (names, their misspellings and other forms), ``_places`` (cou
 addresses), ``_sponsors``, ``_population`` (families and children), ``_journeys`` (the records
 each source holds), ``_ocr`` (scanner slips), ``_name_habits``, ``_render_names`` and ``_render``
 (the extracts), ``_result`` (:class:`SyntheticData`), ``_truth`` (the truth tables),
-``_generate`` (:func:`generate`) and ``_io`` (:func:`write`, :func:`read_truth`).
+``_generate`` (:func:`generate`), ``_io`` (:func:`write`, :func:`write_truth`,
+:func:`read_truth`), ``_revisions`` (a record sent again with a field corrected) and ``_months``
+(:func:`split_by_month`: an :class:`Extract` per month, with late court records and revisions;
+:func:`write_extracts`, :func:`write_by_month`).
 
 The habits added for extracts written by others (initials, nicknames, OCR slips, fields cut
 short, second apprehensions, ...) each draw from a stream of their own: at rate 0 they leave the
@@ -42,7 +45,9 @@ from linkage.synthetic._generate import generate
 from linkage.synthetic._io import TRUTH_CHILDREN_FILE as TRUTH_CHILDREN_FILE
 from linkage.synthetic._io import TRUTH_RECORDS_FILE as TRUTH_RECORDS_FILE
 from linkage.synthetic._io import OutputFormat as OutputFormat
-from linkage.synthetic._io import read_truth, write
+from linkage.synthetic._io import read_truth, write, write_truth
+from linkage.synthetic._months import DELAY_MONTHS as DELAY_MONTHS
+from linkage.synthetic._months import Extract, split_by_month, write_by_month, write_extracts
 from linkage.synthetic._name_bank import COMMON_NAMES as COMMON_NAMES
 from linkage.synthetic._name_bank import STYLES as STYLES
 from linkage.synthetic._places import COUNTRIES as COUNTRIES
@@ -58,6 +63,18 @@ from linkage.synthetic._render import SEX_FORMS as SEX_FORMS
 from linkage.synthetic._result import CHILDREN_DTYPES as CHILDREN_DTYPES
 from linkage.synthetic._result import TRUTH_DTYPES as TRUTH_DTYPES
 from linkage.synthetic._result import SyntheticData
+from linkage.synthetic._revisions import REVISION_KINDS as REVISION_KINDS
 from linkage.synthetic._spelling import PHONETIC_RULES as PHONETIC_RULES
 
-__all__ = ["Rates", "SyntheticData", "generate", "read_truth", "write"]
+__all__ = [
+    "Extract",
+    "Rates",
+    "SyntheticData",
+    "generate",
+    "read_truth",
+    "split_by_month",
+    "write",
+    "write_by_month",
+    "write_extracts",
+    "write_truth",
+]

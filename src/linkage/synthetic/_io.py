@@ -39,6 +39,61 @@ def write(data: SyntheticData, out_dir: str | Path, *, format: OutputFormat = "c
     Raises:
         InputError: An unknown ``format``.
     """
+    check_format(format)
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in data.sources.items():
+        write_table(frame, folder / name, format=format)
+    write_truth(data, folder, format=format)
+    logger.info("synthetic: wrote %d tables to %s", len(data.sources) + 2, folder)
+    return folder
+
+
+def write_truth(data: SyntheticData, out_dir: str | Path, *, format: OutputFormat = "csv") -> Path:
+    """Write only the two truth tables, ``truth_records`` and ``truth_children``, to ``out_dir``.
+
+    What :func:`read_truth` reads back; :func:`write` and
+    :func:`~linkage.synthetic.write_by_month` write the truth through it.
+
+    Args:
+        data: What :func:`generate` returned.
+        out_dir: The folder to write into (created).
+        format: ``"csv"`` or ``"parquet"``.
+
+    Returns:
+        The folder.
+
+    Raises:
+        InputError: An unknown ``format``.
+
+    Example:
+        >>> import tempfile
+        >>> from linkage.synthetic import generate
+        >>> data = generate(50, seed=1)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     records, children = read_truth(write_truth(data, tmp))
+        >>> records.equals(data.truth) and len(children) == 50
+        True
+    """
+    check_format(format)
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_table(data.truth, folder / TRUTH_RECORDS_FILE, format=format)
+    write_table(data.children, folder / TRUTH_CHILDREN_FILE, format=format)
+    return folder
+
+
+def write_table(frame: pd.DataFrame, stem: Path, *, format: OutputFormat) -> Path:
+    """``frame`` as ``stem.csv`` or ``stem.parquet``: the one writer of every synthetic file."""
+    path = stem.with_name(f"{stem.name}.{format}")
+    if format == "csv":
+        _write_csv(frame, path)
+    else:
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    return path
+
+
+def check_format(format: str) -> None:
     if format not in ("csv", "parquet"):
         raise InputError(
             Problem(
@@ -48,17 +103,6 @@ def write(data: SyntheticData, out_dir: str | Path, *, format: OutputFormat = "c
                 fix="use format='csv' or format='parquet'",
             )
         )
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    tables = {**data.sources, TRUTH_RECORDS_FILE: data.truth, TRUTH_CHILDREN_FILE: data.children}
-    for name, frame in tables.items():
-        path = folder / f"{name}.{format}"
-        if format == "csv":
-            _write_csv(frame, path)
-        else:
-            pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
-    logger.info("synthetic: wrote %d tables to %s", len(tables), folder)
-    return folder
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:

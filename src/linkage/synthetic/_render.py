@@ -174,7 +174,7 @@ def _render_a_numbers(
     typo = np.flatnonzero(rng.random(m) < rates.a_number_typo)
     if len(typo):
         value[typo] = _mistyped(value[typo], rng)
-    forms = _a_number_forms(value)
+    forms = a_number_forms(value)
     names = list(A_NUMBER_FORMATS[source])
     pick = draw_categorical(rng, list(A_NUMBER_FORMATS[source].values()), m)
     out = forms[names[0]]
@@ -221,7 +221,7 @@ def _mistyped(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return mistyped
 
 
-def _a_number_forms(value: np.ndarray) -> dict[str, pa.Array]:
+def a_number_forms(value: np.ndarray) -> dict[str, pa.Array]:
     """Every way an A-number is written (the keys of ``A_NUMBER_FORMATS``)."""
     nine = zero_padded(value, 9)
     bare = pc.utf8_ltrim(nine, characters="0")
