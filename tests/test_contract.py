@@ -43,6 +43,8 @@ PUBLIC = [
     "SourceError",
     "Sources",
     "StatusScores",
+    "Store",
+    "StoreError",
     "Thresholds",
     "TrainingConfig",
     "__version__",

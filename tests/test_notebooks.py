@@ -172,6 +172,8 @@ def test_walkthrough_charts_render_offline(tag: str, executed: dict[str, Execute
         ("report", "lost after the HHS handoff"),
         ("versus_exact_join", "exact_join"),
         ("model", "records given the same identity when scored again: 100.0%"),
+        ("store-update", "records_reclustered"),
+        ("store-changes", "record_added"),
     ],
 )
 def test_walkthrough_shows_each_step(

@@ -35,7 +35,7 @@ from linkage.comparisons import (
 from linkage.tables import CLUSTERS, MODEL_INPUT, PAIRS, RECORDS, scratch
 from linkage.thresholds import Thresholds
 
-__all__ = ["cluster", "components"]
+__all__ = ["cluster"]
 
 logger = logging.getLogger("linkage")
 
@@ -147,20 +147,6 @@ def cluster(
             "records": [n],
         }
     )
-
-
-def components(
-    con: duckdb.DuckDBPyConnection, *, pairs: str, nodes: str, threshold: float
-) -> pd.DataFrame:
-    """The connected components of the links (pairs at or above ``threshold``) over ``nodes``:
-    ``unique_id, component_id`` where ``component_id`` is the smallest ``unique_id`` of the
-    component. Clustering works inside one component at a time, so a component that gains no
-    link clusters as it did before (what continuous linking relies on)."""
-    ids = con.execute(f"SELECT unique_id FROM {nodes} ORDER BY unique_id").df()
-    left, right, _ = _links(con, pairs, nodes, threshold)
-    labels = _components(len(ids), left, right)
-    uid = ids["unique_id"].to_numpy()
-    return pd.DataFrame({"unique_id": uid, "component_id": uid[labels]})
 
 
 def _links(

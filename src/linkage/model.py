@@ -482,7 +482,9 @@ def predict_blocked(
     ``blocked`` holds ``match_key, join_key_l, join_key_r`` (unique ids of ``input_table``, the
     smaller on the left; see :func:`linkage.blocking.pairs_touching_sql`). The pairs are scored
     exactly as :func:`predict` scores them over ``input_table``: the prior scaled to its records,
-    the term frequencies counted over all of it. ``out`` gets the columns of the pairs table;
+    the term frequencies counted over all of it. Only the records the pairs name are handed to
+    Splink (with the term-frequency tables of the whole input registered), so the cost follows
+    the pairs, not the size of ``input_table``. ``out`` gets the columns of the pairs table;
     pairs below ``model.thresholds.keep_pair_probability`` are dropped.
     """
     settings = _settings_for(model, con, input_table)
@@ -491,11 +493,24 @@ def predict_blocked(
     settings["blocking_rules_to_generate_predictions"] = [
         {"blocking_rule": rule.sql(), "sql_dialect": "duckdb"} for rule in model.blocking_rules
     ]
+    named = scratch("blocked_records")
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {named} AS SELECT * FROM {input_table}
+        WHERE unique_id IN (SELECT join_key_l FROM {blocked} UNION SELECT join_key_r FROM {blocked})"""
+    )
     db_api = database_api(con, engine=engine)
-    sdf = db_api.register(input_table, dataset_display_name=input_table)  # type: ignore[attr-defined]
-    linker = Linker(sdf, settings, log_level=None)
-    pairs = db_api.register(blocked, dataset_display_name=blocked)  # type: ignore[attr-defined]
-    linker.table_management.register_blocked_pairs_for_predict(pairs)
+    register = db_api.register  # type: ignore[attr-defined]
+    linker = Linker(register(named, dataset_display_name=named), settings, log_level=None)
+    for column in _term_frequency_columns(settings):
+        frequencies = scratch(f"tf_{column}")
+        con.execute(
+            f"""CREATE OR REPLACE TABLE {frequencies} AS
+            SELECT {column}, CAST(count(*) AS DOUBLE)
+                   / (SELECT count({column}) FROM {input_table}) AS tf_{column}
+            FROM {input_table} WHERE {column} IS NOT NULL GROUP BY {column}"""
+        )
+        linker.table_management.register_term_frequency_lookup(register(frequencies), column)
+    linker.table_management.register_blocked_pairs_for_predict(register(blocked))
     with any_row_order(con):
         predictions = linker.inference.predict(
             threshold_match_probability=model.thresholds.keep_pair_probability
@@ -510,6 +525,17 @@ def predict_blocked(
         )
     predictions.drop_table_from_database_and_remove_from_cache()
     return int(con.execute(f"SELECT count(*) FROM {out}").fetchall()[0][0])
+
+
+def _term_frequency_columns(settings: dict[str, Any]) -> list[str]:
+    """The columns whose term frequencies the comparisons of ``settings`` adjust by."""
+    found = []
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            column = level.get("tf_adjustment_column")
+            if column and column not in found:
+                found.append(column)
+    return found
 
 
 def _settings_for(model: Model, con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]:

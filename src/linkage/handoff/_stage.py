@@ -154,6 +154,7 @@ def handoff_report(
     result: LinkedData | duckdb.DuckDBPyConnection,
     *,
     review_threshold: float | None = None,
+    identities_ready: bool = False,
 ) -> HandoffReport:
     """Compute the handoff report of a linkage result.
 
@@ -168,6 +169,9 @@ def handoff_report(
         review_threshold: Identities whose weakest link is below this match probability are
             flagged ``needs_review``. Default: the ``review_probability`` of the result's model
             thresholds (:class:`~linkage.thresholds.Thresholds`), 0.95 unless changed.
+        identities_ready: The three tables above are on the connection already and are read as
+            they are (a linkage store keeps them up to date, recomputing only what an update
+            changed); by default they are computed here.
 
     Returns:
         The :class:`HandoffReport`.
@@ -189,8 +193,9 @@ def handoff_report(
         raise ValueError(f"review_threshold must be within [0, 1], got {review_threshold!r}")
     con = linked.con
     _check_tables(con, tables.RECORDS, tables.CLUSTERS)
-    logger.info("handoff: computing statuses per identity")
-    _write_identities(con, review_threshold=review_threshold)
+    if not identities_ready:
+        logger.info("handoff: computing statuses per identity")
+        _write_identities(con, review_threshold=review_threshold)
     only_exact, only_linked = _lost_by_one_side_only(con)
     report = HandoffReport(
         identities=con.table(tables.IDENTITIES).df(),

@@ -17,20 +17,14 @@ import pandas as pd
 from linkage import tables
 from linkage.schema import CANONICAL_COLUMNS
 from linkage.store._delta import Delta, S
-from linkage.store._ids import IdAssignment
+from linkage.store._ids import IdAssignment, text_typed
 from linkage.store._schema import T
+from linkage.store._statuses import EXACT_FRESH, EXACT_KEYS
 from linkage.tables import scratch
 
 __all__ = ["commit", "transaction"]
 
 _RECORD_COLUMNS = ", ".join(CANONICAL_COLUMNS)
-_CLUSTER_COLUMNS = (
-    "unique_id, source, record_id, identity_id, link_probability, contested_link, component_id"
-)
-
-
-#: Columns of the registered frames that are numbers (every other one is text).
-_NUMBERS = ("n_records", "update_id", "created_in")
 
 
 @contextmanager
@@ -66,13 +60,7 @@ def commit(
         scratch("update_row"): pd.DataFrame([update_row]),
     }
     for name, frame in frames.items():
-        # Text columns typed as text even when empty (an empty object column reads as DOUBLE).
-        text = {
-            c: "string"
-            for c in frame.columns
-            if frame[c].dtype == object or (frame.empty and c not in _NUMBERS)
-        }
-        con.register(name, frame.astype(text))
+        con.register(name, text_typed(frame))
     try:
         # Tables that take their columns from the first scored pairs and identities.
         con.execute(
@@ -82,7 +70,9 @@ def commit(
         with transaction(con):
             _records(con, update_id)
             _pairs(con, update_id, full=delta.full)
-            _identities(con)  # before the clusters change: it reads the old ids there
+            _identities(
+                con, full=delta.full
+            )  # before the clusters change: it reads the old ids there
             _clusters(con)
             _registry(con, update_id)
             con.execute(f"INSERT INTO {T.rejects} SELECT *, {update_id} FROM {S.extract_rejects}")
@@ -129,9 +119,8 @@ def _clusters(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute(
         f"""INSERT INTO {T.clusters}
-        SELECT c.unique_id, c.source, c.record_id, c.identity_id, c.link_probability,
-               c.contested_link, k.component_id
-        FROM {scratch("final_clusters")} c JOIN {S.sub_components} k USING (unique_id)"""
+        SELECT unique_id, source, record_id, identity_id, link_probability, contested_link
+        FROM {scratch("final_clusters")}"""
     )
 
 
@@ -147,8 +136,19 @@ def _registry(con: duckdb.DuckDBPyConnection, update_id: int) -> None:
     con.execute(f"INSERT INTO {T.identity_events} BY NAME SELECT * FROM {scratch('ids_events')}")
 
 
-def _identities(con: duckdb.DuckDBPyConnection) -> None:
-    """The identities of the re-clustered records replace those of the ids they came from."""
+def _identities(con: duckdb.DuckDBPyConnection, *, full: bool) -> None:
+    """The identities of the re-clustered records replace those of the ids they came from; the
+    exact join's identities likewise (all of them after a full run)."""
+    if full:
+        con.execute(f"DELETE FROM {T.identities_exact}")
+        fresh = tables.IDENTITIES_EXACT_JOIN
+    else:
+        con.execute(
+            f"DELETE FROM {T.identities_exact} "
+            f"WHERE identity_id IN (SELECT identity_id FROM {EXACT_KEYS})"
+        )
+        fresh = EXACT_FRESH
+    con.execute(f"INSERT INTO {T.identities_exact} BY NAME SELECT * FROM {fresh}")
     con.execute(
         f"""DELETE FROM {T.identities} WHERE identity_id IN (
             SELECT DISTINCT old.identity_id FROM {T.clusters} old

@@ -8,10 +8,10 @@ store; :mod:`linkage.store._commit` then writes the store in one transaction. Th
 2. :func:`score_incremental`: the candidate pairs that touch an added or revised record, blocked
    from the new records' side and scored with the stored model over all the records (the prior
    and term frequencies of the whole store, as a full run would have them);
-3. :func:`recluster_touched`: the components (records joined by links at or above the threshold)
-   that a new link or a revised record touches are clustered again, whole, with the same
-   :func:`linkage.clustering.cluster` a full run uses; every other identity stays as it was.
-   Clustering works one component at a time, so this gives what a full run would.
+3. :func:`recluster_touched`: the identities that a new link or a revised record touches, and
+   their neighbours (identities linked to them), are clustered again with the new records, by
+   the same :func:`linkage.clustering.cluster` a full run uses; every other identity stays as it
+   was.
 
 A first run, or ``retrain``, takes :func:`score_full` instead: every record is scored and
 clustered, and the old ids are carried over by the same id rules.
@@ -26,14 +26,21 @@ import duckdb
 
 from linkage import tables
 from linkage.blocking import pairs_touching_sql
-from linkage.clustering import cluster, components
+from linkage.clustering import cluster
 from linkage.comparisons import MODEL_INPUT_SQL
 from linkage.model import Model, predict, predict_blocked
 from linkage.schema import CANONICAL_COLUMNS
 from linkage.store._schema import T
 from linkage.tables import scratch
 
-__all__ = ["Delta", "classify", "recluster_touched", "score_full", "score_incremental"]
+__all__ = [
+    "Delta",
+    "classify",
+    "old_links_view",
+    "recluster_touched",
+    "score_full",
+    "score_incremental",
+]
 
 logger = logging.getLogger("linkage")
 
@@ -51,7 +58,10 @@ class S:
     sub_nodes = scratch("sub_nodes")
     sub_records = scratch("sub_records")
     sub_pairs = scratch("sub_pairs")
-    sub_components = scratch("sub_components")
+    sub_ids = scratch("sub_ids")
+    old_links = scratch("old_links")
+    scored_links = scratch("scored_links")
+    drifted = scratch("drifted")
     extract_rejects = scratch("extract_rejects")
 
 
@@ -70,6 +80,8 @@ class Delta:
     full: bool
     pairs_scored: int = 0
     reclustered: int = 0
+    #: The prior's match weight of this update's scoring (the store's size after it).
+    prior_weight: float | None = None
 
 
 def classify(con: duckdb.DuckDBPyConnection, *, update_id: int, full: bool) -> Delta:
@@ -128,41 +140,95 @@ def score_incremental(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta
 
 
 def recluster_touched(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -> None:
-    """Cluster again the components that the new links or revised records touch; leave
-    ``linkage_clusters`` (their records only) and :attr:`S.sub_components`."""
+    """Cluster again the identities that the new links or revised records touch, with their
+    neighbours; leave ``linkage_clusters`` (their records only).
+
+    Touched: the identities holding a revised record or an end of a new link (at or above the
+    match threshold). Neighbours: the identities holding a record linked to a touched one. They
+    are clustered again together with the new records, on every link among them, by the same
+    :func:`linkage.clustering.cluster` a full run uses; every other identity stays as it was.
+    """
     threshold = float(model.thresholds.match_probability)
+    strong = f"match_probability >= {threshold}"
+    old_links_view(con, model, delta)
     con.execute(
-        f"""CREATE OR REPLACE TABLE {S.sub_nodes} AS
+        f"""CREATE OR REPLACE TABLE {S.sub_ids} AS
         WITH seeds AS (
             SELECT unique_id FROM {S.delta}
-            UNION SELECT unique_id_l FROM {S.new_pairs} WHERE match_probability >= {threshold}
-            UNION SELECT unique_id_r FROM {S.new_pairs} WHERE match_probability >= {threshold}),
+            UNION SELECT unique_id FROM {S.drifted}
+            UNION SELECT unique_id_l FROM {S.new_pairs} WHERE {strong}
+            UNION SELECT unique_id_r FROM {S.new_pairs} WHERE {strong}),
         touched AS (
-            SELECT DISTINCT c.component_id FROM {T.clusters} c JOIN seeds USING (unique_id)),
-        ids AS (
-            SELECT unique_id FROM {T.clusters} WHERE component_id IN (SELECT * FROM touched)
-            UNION SELECT unique_id FROM {S.delta})
-        SELECT a.* FROM {S.all_input} a JOIN ids USING (unique_id)"""
+            SELECT unique_id FROM {T.clusters} WHERE identity_id IN (
+                SELECT c.identity_id FROM {T.clusters} c JOIN seeds USING (unique_id))),
+        neighbours AS (
+            SELECT p.unique_id_r AS unique_id FROM {S.old_links} p
+            WHERE p.unique_id_l IN (SELECT unique_id FROM touched)
+            UNION SELECT p.unique_id_l FROM {S.old_links} p
+            WHERE p.unique_id_r IN (SELECT unique_id FROM touched))
+        SELECT unique_id FROM {T.clusters} WHERE identity_id IN (
+            SELECT c.identity_id FROM {T.clusters} c
+            JOIN (SELECT unique_id FROM touched UNION SELECT unique_id FROM neighbours)
+            USING (unique_id))
+        UNION SELECT unique_id FROM {S.delta}"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {S.sub_nodes} AS
+        SELECT a.* FROM {S.all_input} a JOIN {S.sub_ids} USING (unique_id)"""
     )
     con.execute(
         f"""CREATE OR REPLACE TABLE {S.sub_records} AS
-        SELECT r.* FROM {S.all_records} r JOIN {S.sub_nodes} USING (unique_id)"""
+        SELECT r.* FROM {S.all_records} r JOIN {S.sub_ids} USING (unique_id)"""
     )
-    revised = f"(SELECT unique_id FROM {S.delta} WHERE revised)"
     con.execute(
         f"""CREATE OR REPLACE TABLE {S.sub_pairs} AS
-        SELECT p.unique_id_l, p.unique_id_r, p.match_probability FROM {T.pairs} p
-        WHERE p.match_probability >= {threshold}
-          AND p.unique_id_l IN (SELECT unique_id FROM {S.sub_nodes})
-          AND p.unique_id_r IN (SELECT unique_id FROM {S.sub_nodes})
-          AND p.unique_id_l NOT IN {revised} AND p.unique_id_r NOT IN {revised}
+        SELECT unique_id_l, unique_id_r, match_probability FROM {S.old_links}
+        WHERE unique_id_l IN (SELECT unique_id FROM {S.sub_ids})
+          AND unique_id_r IN (SELECT unique_id FROM {S.sub_ids})
         UNION ALL
-        SELECT unique_id_l, unique_id_r, match_probability FROM {S.new_pairs}
-        WHERE match_probability >= {threshold}"""
+        SELECT unique_id_l, unique_id_r, match_probability FROM {S.new_pairs} WHERE {strong}"""
     )
-    _cluster(con, model, pairs=S.sub_pairs, nodes=S.sub_nodes, records=S.sub_records)
+    cluster(
+        con, thresholds=model.thresholds, pairs=S.sub_pairs, nodes=S.sub_nodes,
+        records=S.sub_records,
+    )  # fmt: skip
     delta.reclustered = int(con.execute(f"SELECT count(*) FROM {S.sub_nodes}").fetchall()[0][0])
     logger.info("update: %s records clustered again", f"{delta.reclustered:,}")
+
+
+def old_links_view(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -> None:
+    """:attr:`S.old_links`: the stored links that still hold, with their probability at today's
+    prior, and :attr:`S.drifted`: the records of the links that no longer do.
+
+    A pair's weight holds the prior of the store as it was when the pair was scored; the prior
+    falls as the store grows (one over the records: :func:`linkage.model.prior_for`), so a stored
+    pair is worth ``match_weight - prior then + prior now`` today, as a full run would score it.
+    A link that today's prior takes below the threshold is dropped, and the identities it
+    joined are clustered again. The links of a revised record are scored again anyway."""
+    threshold = float(model.thresholds.match_probability)
+    revised = f"(SELECT unique_id FROM {S.delta} WHERE revised)"
+    today = (
+        f"p.match_weight - u.prior_weight + {delta.prior_weight!r}"
+        if delta.prior_weight is not None
+        else "p.match_weight"
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {S.scored_links} AS
+        SELECT p.unique_id_l, p.unique_id_r,
+               1 / (1 + pow(2.0, -({today}))) AS match_probability
+        FROM {T.pairs} p JOIN {T.updates} u ON u.update_id = p.scored_in
+        WHERE p.match_probability >= {threshold}
+          AND p.unique_id_l NOT IN {revised} AND p.unique_id_r NOT IN {revised}"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE VIEW {S.old_links} AS
+        SELECT * FROM {S.scored_links} WHERE match_probability >= {threshold}"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE VIEW {S.drifted} AS
+        SELECT unique_id_l AS unique_id FROM {S.scored_links} WHERE match_probability < {threshold}
+        UNION SELECT unique_id_r FROM {S.scored_links} WHERE match_probability < {threshold}"""
+    )
 
 
 def score_full(
@@ -175,22 +241,8 @@ def score_full(
     predict(model, con, input_table=S.sub_nodes, max_comparisons=max_comparisons)
     con.execute(f"ALTER TABLE {tables.PAIRS} RENAME TO {S.new_pairs.split('.')[-1]}")
     delta.pairs_scored = int(con.execute(f"SELECT count(*) FROM {S.new_pairs}").fetchall()[0][0])
-    _cluster(con, model, pairs=S.new_pairs, nodes=S.sub_nodes, records=S.sub_records)
+    cluster(
+        con, thresholds=model.thresholds, pairs=S.new_pairs, nodes=S.sub_nodes,
+        records=S.sub_records,
+    )  # fmt: skip
     delta.reclustered = int(con.execute(f"SELECT count(*) FROM {S.sub_nodes}").fetchall()[0][0])
-
-
-def _cluster(
-    con: duckdb.DuckDBPyConnection, model: Model, *, pairs: str, nodes: str, records: str
-) -> None:
-    cluster(con, thresholds=model.thresholds, pairs=pairs, nodes=nodes, records=records)
-    frame = components(
-        con, pairs=pairs, nodes=nodes, threshold=float(model.thresholds.match_probability)
-    )
-    con.register(scratch("components_frame"), frame)
-    try:
-        con.execute(
-            f"CREATE OR REPLACE TABLE {S.sub_components} AS "
-            f"SELECT * FROM {scratch('components_frame')}"
-        )
-    finally:
-        con.unregister(scratch("components_frame"))

@@ -26,9 +26,24 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["IdAssignment", "assign_ids", "new_id"]
+__all__ = ["IdAssignment", "assign_ids", "new_id", "text_typed"]
 
 EVENT_COLUMNS = ["identity_id", "event", "related_id", "n_records"]
+
+
+#: Columns of the id frames that are numbers (every other one is text).
+NUMBER_COLUMNS = ("n_records", "update_id", "created_in")
+
+
+def text_typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its text columns typed as text, also when empty (DuckDB reads an empty
+    column of Python objects as DOUBLE)."""
+    text = {
+        c: "string"
+        for c in frame.columns
+        if frame[c].dtype == object or (frame.empty and c not in NUMBER_COLUMNS)
+    }
+    return frame.astype(text)
 
 
 def new_id(first_unique_id: str, attempt: int = 0) -> str:

@@ -12,11 +12,12 @@ catalog :data:`CATALOG`, so a stage's tables (``linkage_records``, ...) and the 
     records_history   earlier versions of revised records, + replaced_in
     model_input       the model input of the records (the derived columns comparisons read)
     pairs             the scored candidate pairs, + scored_in
-    clusters          one row per record: its identity and its component (links >= threshold)
+    clusters          one row per record: its identity, weakest and contested link
     identity_ids      the id registry: identity_id, created_in, state, merged_into, split_from
     identity_events   the history of every id: new, grown, merged_into, absorbed, split_off,
                       split_from
     identities        the identities (status, custody chain) as of the last update
+    identities_exact  the identities of the exact A-number join, as of the last update
     rejects           input rows that could not be used, with their reason and update
     decisions         reviewers' decisions (same / different children) on record pairs
 """
@@ -46,6 +47,7 @@ class T:
     identity_ids = f"{CATALOG}.identity_ids"
     identity_events = f"{CATALOG}.identity_events"
     identities = f"{CATALOG}.identities"
+    identities_exact = f"{CATALOG}.identities_exact"
     rejects = f"{CATALOG}.rejects"
     decisions = f"{CATALOG}.decisions"
 
@@ -59,7 +61,7 @@ CREATE TABLE {T.updates} (
     update_id INTEGER PRIMARY KEY, kind VARCHAR, finished_at TIMESTAMP, data VARCHAR,
     records_added BIGINT, records_revised BIGINT, records_unchanged BIGINT,
     records_rejected BIGINT, pairs_scored BIGINT, records_reclustered BIGINT, retrained BOOLEAN,
-    seconds DOUBLE);
+    prior_weight DOUBLE, seconds DOUBLE);
 CREATE TABLE {T.identity_ids} (
     identity_id VARCHAR PRIMARY KEY, created_in INTEGER, state VARCHAR, merged_into VARCHAR,
     split_from VARCHAR);

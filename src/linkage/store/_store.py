@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from linkage.blocking import DEFAULT_MAX_COMPARISONS
 from linkage.comparisons import MODEL_INPUT_SQL
 from linkage.errors import ModelError, StoreError
 from linkage.handoff import HandoffReport, handoff_report, identity_statuses
-from linkage.model import Model, TrainingConfig, train
+from linkage.model import Model, TrainingConfig, prior_for, train
 from linkage.normalization import normalize
 from linkage.schema import CANONICAL_COLUMNS
 from linkage.sources import OnBadRecord, read_sources
@@ -31,6 +32,7 @@ from linkage.store._commit import commit
 from linkage.store._delta import Delta, S
 from linkage.store._ids import IdAssignment, assign_ids
 from linkage.store._schema import CATALOG, FIXED_TABLES_SQL, SCHEMA_VERSION, T
+from linkage.store._statuses import FINAL_CLUSTERS, final_clusters, incremental_identities
 from linkage.thresholds import Thresholds
 
 __all__ = ["Store"]
@@ -232,6 +234,7 @@ class Store:
         if model is None or retrain:
             model = self._train(seed, thresholds, training)
             model_json = json.dumps(model.to_dict())
+        delta.prior_weight = _prior_weight(model, _count(con, S.all_input))
         if full:
             _delta.score_full(con, model, delta, max_comparisons=max_comparisons)
         else:
@@ -267,17 +270,8 @@ class Store:
         """The handoff report of the whole store as it will be after the update (read through
         views over the store and this update's scratch tables)."""
         con = self.con
-        final = tables.scratch("final_clusters")
-        con.register(tables.scratch("final_ids"), ids.records)
-        try:
-            con.execute(
-                f"""CREATE OR REPLACE TABLE {final} AS
-                SELECT c.unique_id, c.source, c.record_id, f.identity_id, c.link_probability,
-                       c.contested_link
-                FROM {tables.CLUSTERS} c JOIN {tables.scratch("final_ids")} f USING (unique_id)"""
-            )
-        finally:
-            con.unregister(tables.scratch("final_ids"))
+        threshold = float(model.thresholds.match_probability)
+        final_clusters(con, ids.records, threshold=threshold, full=full)
         con.execute(f"DROP TABLE {tables.CLUSTERS}")
         rebuilt = f"(SELECT unique_id FROM {S.sub_nodes})"
         revised = f"(SELECT unique_id FROM {S.delta} WHERE revised)"
@@ -292,7 +286,7 @@ class Store:
             f"""CREATE OR REPLACE VIEW {tables.CLUSTERS} AS
             SELECT unique_id, source, record_id, identity_id, link_probability, contested_link
             FROM {T.clusters} WHERE unique_id NOT IN {rebuilt}
-            UNION ALL SELECT * FROM {final}"""
+            UNION ALL SELECT * FROM {FINAL_CLUSTERS}"""
         )
         con.execute(f"DROP TABLE IF EXISTS {tables.RECORDS}")
         con.execute(f"CREATE OR REPLACE VIEW {tables.RECORDS} AS SELECT * FROM {S.all_records}")
@@ -305,7 +299,12 @@ class Store:
             SELECT * EXCLUDE (update_id) FROM {T.rejects}
             UNION ALL SELECT * FROM {S.extract_rejects}"""
         )
-        return handoff_report(_StoreLinked(con=con, model=model))
+        review = model.thresholds.review_probability
+        if not full:
+            incremental_identities(con, review_threshold=review)
+        return handoff_report(
+            _StoreLinked(con=con, model=model), review_threshold=review, identities_ready=not full
+        )
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -367,8 +366,7 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
         + MODEL_INPUT_SQL.format(records=empty)
         + ") LIMIT 0",
         f"CREATE TABLE {T.clusters} (unique_id VARCHAR, source VARCHAR, record_id VARCHAR, "
-        "identity_id VARCHAR, link_probability DOUBLE, contested_link DOUBLE, "
-        "component_id VARCHAR)",
+        "identity_id VARCHAR, link_probability DOUBLE, contested_link DOUBLE)",
         f"CREATE TABLE {T.rejects} ({REJECTS_SCHEMA}, update_id INTEGER)",
     ]
     for sql in statements:
@@ -377,6 +375,7 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {clusters} AS SELECT * FROM {T.clusters} LIMIT 0")
     statuses = identity_statuses(con, records=empty, clusters=clusters)
     con.execute(f"CREATE TABLE {T.identities} AS SELECT * FROM ({statuses.sql_query()}) LIMIT 0")
+    con.execute(f"CREATE TABLE {T.identities_exact} AS SELECT * FROM {T.identities} LIMIT 0")
     con.execute(f"DROP TABLE {empty}")
     con.execute(f"DROP TABLE {clusters}")
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -461,8 +460,15 @@ def _update_row(
         "pairs_scored": delta.pairs_scored,
         "records_reclustered": delta.reclustered,
         "retrained": trained,
+        "prior_weight": delta.prior_weight,
         "seconds": time.perf_counter() - started,
     }
+
+
+def _prior_weight(model: Model, records: int) -> float | None:
+    """The match weight of the prior the model scores ``records`` records with."""
+    prior = prior_for(model, records)
+    return math.log2(prior / (1 - prior)) if 0 < prior < 1 else None
 
 
 def _stage_views(con: duckdb.DuckDBPyConnection) -> None:
