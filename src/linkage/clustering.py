@@ -86,6 +86,7 @@ def cluster(
     pairs: str = PAIRS,
     nodes: str = MODEL_INPUT,
     records: str = RECORDS,
+    decisions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Cluster scored pairs into the clusters table; return per-cluster statistics.
 
@@ -107,16 +108,25 @@ def cluster(
         pairs: the scored pairs table.
         nodes: the model input (the columns the conflict conditions read).
         records: the canonical records.
+        decisions: reviewers' decisions (``unique_id_l, unique_id_r, decision``): ``same`` joins
+            the two records by a link of probability 1 that no conflict between those two
+            refuses; ``different`` keeps them apart as a conflict would. Pairs naming a record
+            absent from ``nodes`` are ignored.
     """
     thresholds = thresholds or Thresholds()
     ids = con.execute(f"SELECT unique_id FROM {nodes} ORDER BY unique_id").df()
     left, right, prob = _links(con, pairs, nodes, thresholds.match_probability)
     n = len(ids)
+    must, cannot = _decided(ids, decisions)
+    if len(must):
+        left = np.concatenate([must[:, 0], left])
+        right = np.concatenate([must[:, 1], right])
+        prob = np.concatenate([np.ones(len(must)), prob])
     labels = _components(n, left, right)
     refused = 0
     if prevent_conflicts and len(prob):
         labels, refused = _cluster_without_conflicts(
-            con, ids, labels, (left, right), nodes, thresholds
+            con, ids, labels, (left, right), nodes, thresholds, decided=(must, cannot)
         )
     logger.info(
         "clustering: %s links, %s refused (conflicting, or over the identity size cap)",
@@ -147,6 +157,21 @@ def cluster(
             "records": [n],
         }
     )
+
+
+def _decided(ids: pd.DataFrame, decisions: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """Reviewers' ``same`` and ``different`` pairs as ``(n, 2)`` arrays of record numbers."""
+    empty = np.empty((0, 2), dtype=np.int64)
+    if decisions is None or decisions.empty:
+        return empty, empty
+    index = pd.Series(np.arange(len(ids)), index=ids["unique_id"].to_numpy())
+    a = decisions["unique_id_l"].map(index)
+    b = decisions["unique_id_r"].map(index)
+    known = a.notna() & b.notna() & (a != b)
+    pairs = np.column_stack([a[known], b[known]]).astype(np.int64).reshape(-1, 2)
+    pairs = np.column_stack([pairs.min(axis=1), pairs.max(axis=1)])
+    kind = decisions.loc[known, "decision"].to_numpy()
+    return pairs[kind == "same"], pairs[kind == "different"]
 
 
 def _links(
@@ -249,6 +274,8 @@ def _cluster_without_conflicts(
     links: tuple[np.ndarray, np.ndarray],
     nodes: str,
     thresholds: Thresholds,
+    *,
+    decided: tuple[np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, int]:
     """Split components so that no identity holds two conflicting records.
 
@@ -280,7 +307,9 @@ def _cluster_without_conflicts(
         con.unregister(multi)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_Scratch.checked} (idx_l BIGINT, idx_r BIGINT)")
     try:
-        return _conflict_rounds(con, labels, links, sizes, _ConflictCheck.of(thresholds))
+        return _conflict_rounds(
+            con, labels, links, sizes, _ConflictCheck.of(thresholds), decided=decided
+        )
     finally:
         con.execute(f"DROP TABLE IF EXISTS {_Scratch.nodes}")
         con.execute(f"DROP TABLE IF EXISTS {_Scratch.checked}")
@@ -292,10 +321,17 @@ def _conflict_rounds(
     links: tuple[np.ndarray, np.ndarray],
     sizes: np.ndarray,
     check: _ConflictCheck,
+    *,
+    decided: tuple[np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, int]:
-    """The rounds of :func:`_cluster_without_conflicts`: each record's group, links refused."""
+    """The rounds of :func:`_cluster_without_conflicts`: each record's group, links refused.
+    ``decided``: reviewers' ``same`` pairs (never a conflict) and ``different`` pairs (always
+    one)."""
     left, right = links
     edge_key = np.minimum(left, right) * len(labels) + np.maximum(left, right)
+    must, cannot = decided
+    same_keys = must[:, 0] * len(labels) + must[:, 1]
+    cannot = cannot[labels[cannot[:, 0]] == labels[cannot[:, 1]]]
     conflict_a = np.empty(0, dtype=np.int64)  # conflicting pairs of records, as two arrays
     conflict_b = np.empty(0, dtype=np.int64)
     groups = labels
@@ -306,6 +342,11 @@ def _conflict_rounds(
         # every other group were checked already.
         active = None if changed is None else np.isin(labels, np.fromiter(changed, np.int64))
         found, checked = _conflicts_inside(con, (labels, groups), links, edge_key, active, check)
+        if len(same_keys) and len(found):
+            low, high = found.min(axis=1), found.max(axis=1)
+            found = found[~np.isin(low * len(labels) + high, same_keys)]
+        if round_ == 0 and len(cannot):
+            found = np.concatenate([found, cannot])
         logger.info(
             "clustering: conflict check round %d: %s pairs checked, %s conflicting",
             round_,
