@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     store = work / "store.duckdb"
     full = _child(["run", str(work / "before"), "--store", str(store), "--out", str(work / "o1")])
+    shutil.copy(store, work / "store_before_update.duckdb")  # to profile the update again
     update = _child(
         ["update", str(work / month.month), "--store", str(store), "--out", str(work / "o2")]
     )

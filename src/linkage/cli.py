@@ -116,6 +116,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed,
         on_bad_record=args.on_bad_record,
         store=args.store,
+        decisions=args.decisions,
     )
     if args.save_model:
         result = cast("LinkageResult", report.result)
@@ -373,6 +374,12 @@ def _add_run(commands: Any) -> None:
     )
     run.add_argument(
         "--save-model", metavar="PATH", help="also save the model used to this JSON file"
+    )
+    run.add_argument(
+        "--decisions",
+        metavar="FILE.csv",
+        help="reviewers' decisions to honour (source_l, record_id_l, source_r, record_id_r, "
+        "decision: same or different)",
     )
     run.add_argument(
         "--store",

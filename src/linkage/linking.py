@@ -23,6 +23,7 @@ import pandas as pd
 
 from linkage.blocking import DEFAULT_BLOCKING_RULES, DEFAULT_MAX_COMPARISONS, count_comparisons
 from linkage.clustering import cluster
+from linkage.decisions import read_decisions, to_constraints
 from linkage.engine import Engine, out_of_resources
 from linkage.errors import LinkageError, ModelError
 from linkage.model import (
@@ -39,7 +40,7 @@ from linkage.sources import OnBadRecord
 from linkage.tables import CLUSTERS, MODEL_INPUT, PAIRS
 from linkage.thresholds import COMPARISON_THRESHOLDS, Thresholds
 
-__all__ = ["LinkageResult", "link"]
+__all__ = ["LinkageResult", "link", "plain_record", "waterfall_table"]
 
 logger = logging.getLogger("linkage")
 
@@ -122,40 +123,7 @@ class LinkageResult:
         prior and the last the final match weight with its probability.
         """
         row = self._scored(unique_id_l, unique_id_r)
-        labels = _level_labels(self.model)
-        chance = prior_for(self.model, _records_count(self.con))
-        prior = math.log2(chance / (1 - chance))
-        rows = [{"comparison": "prior", "level": "two random records", "match_weight": prior}]
-        for name in [c["output_column_name"] for c in self.model.settings["comparisons"]]:
-            gamma = row.get(f"gamma_{name}")
-            weight = row.get(f"mw_{name}")
-            if weight is None:
-                bf = row.get(f"bf_{name}")
-                weight = math.log2(bf) if bf else 0.0
-            tf_weight = row.get(f"mw_tf_adj_{name}")
-            if tf_weight is None and row.get(f"bf_tf_adj_{name}"):
-                tf_weight = math.log2(row[f"bf_tf_adj_{name}"])
-            rows.append(
-                {
-                    "comparison": name,
-                    "level": labels.get((name, gamma), str(gamma)),
-                    "match_weight": float(weight or 0.0) + float(tf_weight or 0.0),
-                }
-            )
-        frame = pd.DataFrame(rows)
-        frame["cumulative_match_weight"] = frame["match_weight"].cumsum()
-        total = float(frame["match_weight"].sum())
-        final = pd.DataFrame(
-            [
-                {
-                    "comparison": "final",
-                    "level": f"match probability {2**total / (1 + 2**total):.4f}",
-                    "match_weight": total,
-                    "cumulative_match_weight": total,
-                }
-            ]
-        )
-        return pd.concat([frame, final], ignore_index=True)
+        return waterfall_table(self.model, row, records=_records_count(self.con))
 
     def waterfall_chart(self, unique_id_l: str, unique_id_r: str) -> Any:
         """Splink's waterfall chart of one pair (an Altair chart for notebooks)."""
@@ -175,6 +143,50 @@ class LinkageResult:
 
     def _repr_html_(self) -> str:
         return f"<p>{self!r}</p>" + self.clusters().head(20).to_html(index=False)
+
+
+def waterfall_table(model: Model, row: dict[str, Any], *, records: int) -> pd.DataFrame:
+    """A scored pair (Splink's ``score_pair`` row) as a table, one row per comparison: the prior
+    first (scaled to ``records``, as predict scores), the final weight and probability last."""
+    labels = _level_labels(model)
+    chance = prior_for(model, records)
+    prior = math.log2(chance / (1 - chance))
+    rows = [{"comparison": "prior", "level": "two random records", "match_weight": prior}]
+    for name in [c["output_column_name"] for c in model.settings["comparisons"]]:
+        gamma = row.get(f"gamma_{name}")
+        weight = row.get(f"mw_{name}")
+        if weight is None:
+            bf = row.get(f"bf_{name}")
+            weight = math.log2(bf) if bf else 0.0
+        tf_weight = row.get(f"mw_tf_adj_{name}")
+        if tf_weight is None and row.get(f"bf_tf_adj_{name}"):
+            tf_weight = math.log2(row[f"bf_tf_adj_{name}"])
+        rows.append(
+            {
+                "comparison": name,
+                "level": labels.get((name, gamma), str(gamma)),
+                "match_weight": float(weight or 0.0) + float(tf_weight or 0.0),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["cumulative_match_weight"] = frame["match_weight"].cumsum()
+    total = float(frame["match_weight"].sum())
+    final = pd.DataFrame(
+        [
+            {
+                "comparison": "final",
+                "level": f"match probability {2**total / (1 + 2**total):.4f}",
+                "match_weight": total,
+                "cumulative_match_weight": total,
+            }
+        ]
+    )
+    return pd.concat([frame, final], ignore_index=True)
+
+
+def plain_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A record as Splink's ``score_pair`` takes it (plain Python values, None for missing)."""
+    return _plain(record)
 
 
 def _plain(record: dict[str, Any]) -> dict[str, Any]:
@@ -240,6 +252,7 @@ def link(
     engine: Engine = "duckdb",
     quiet: bool = False,
     on_bad_record: OnBadRecord = "raise",
+    decisions: pd.DataFrame | str | Path | None = None,
 ) -> LinkageResult:
     """Link records of the same child across (and within) CBP, ICE, HHS and court extracts.
 
@@ -262,6 +275,9 @@ def link(
         quiet: no progress logging.
         on_bad_record: for data still to be read: ``"raise"`` (default) stops on empty or
             duplicated ``record_id`` values; ``"reject"`` puts those rows in the rejects table.
+        decisions: reviewers' decisions (a decisions file or frame: ``source_l, record_id_l,
+            source_r, record_id_r, decision``, see :mod:`linkage.decisions`), honoured in
+            clustering: ``same`` keeps two records together, ``different`` apart.
 
     Returns:
         :class:`LinkageResult`; its ``model`` carries the thresholds that were used.
@@ -290,7 +306,12 @@ def link(
         ):
             linker, blocking = predict(model, con, max_comparisons=max_comparisons, engine=engine)
         with _timed(timings, "cluster"), _resources("clustering the scored pairs"):
-            stats = cluster(con, thresholds=model.thresholds, prevent_conflicts=prevent_conflicts)
+            stats = cluster(
+                con,
+                thresholds=model.thresholds,
+                prevent_conflicts=prevent_conflicts,
+                decisions=None if decisions is None else to_constraints(read_decisions(decisions)),
+            )
         result = LinkageResult(
             con=con,
             model=model,

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from linkage.decisions import read_decisions
 from linkage.handoff import HandoffReport, handoff_report
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ def run(
     seed: int = 0,
     on_bad_record: OnBadRecord = "raise",
     store: str | os.PathLike[str] | None = None,
+    decisions: Any = None,
 ) -> HandoffReport:
     """Read the extracts, link them, compute each identity's handoff status, write the report.
 
@@ -53,6 +55,8 @@ def run(
             exist) that keeps this run for later updates (:class:`linkage.Store`,
             ``docs/store.md``). The store stays open, for the report to read, while the report
             is referenced.
+        decisions: Reviewers' decisions to honour (a decisions file or frame, see
+            :mod:`linkage.decisions`); with ``store``, they are kept in the new store.
 
     Returns:
         The :class:`linkage.handoff.HandoffReport`; ``report.result`` is the linkage result
@@ -72,13 +76,14 @@ def run(
     if store is not None:
         return _run_into_store(
             data, store, out_dir=out_dir, model=model, columns=columns, seed=seed,
-            on_bad_record=on_bad_record,
+            on_bad_record=on_bad_record, decisions=decisions,
         )  # fmt: skip
     from linkage.linking import link
 
     result = link(
-        data, model=model, columns=columns, seed=seed, quiet=quiet, on_bad_record=on_bad_record
-    )
+        data, model=model, columns=columns, seed=seed, quiet=quiet, on_bad_record=on_bad_record,
+        decisions=decisions,
+    )  # fmt: skip
     report = handoff_report(result)
     if out_dir is not None:
         files = report.write(out_dir)
@@ -95,6 +100,7 @@ def _run_into_store(
     columns: Mapping[str, ColumnMapping] | None,
     seed: int,
     on_bad_record: OnBadRecord,
+    decisions: Any,
 ) -> HandoffReport:
     """``run`` with a store: create it, link the data as its first update, write the report.
     A run that fails leaves no store behind."""
@@ -102,6 +108,8 @@ def _run_into_store(
 
     store = Store.create(path, model=model)
     try:
+        if decisions is not None:
+            store.add_decisions(read_decisions(decisions))
         report = store.update(data, columns=columns, on_bad_record=on_bad_record, seed=seed)
     except BaseException:
         store.close()

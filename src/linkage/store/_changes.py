@@ -4,7 +4,8 @@ One row per change, no names or birth dates (ids, statuses and counts only, so t
 shared like the report)::
 
     change            identity_new, identity_grown, identity_merged, identity_split,
-                      status_changed, record_added, record_revised, record_rejected
+                      status_changed, record_added, record_revised, record_rejected,
+                      decision_applied (a reviewer's decision this update applied first)
     identity_id       the identity changed (for a merge: the id merged away; for a split: the id
                       split from)
     related_id        the id merged into, or the new id split off
@@ -59,6 +60,7 @@ def change_log(con: duckdb.DuckDBPyConnection, ids: IdAssignment) -> pd.DataFram
     after_status = dict(zip(after["identity_id"], after["status"], strict=True))
     parts = [_identity_changes(ids, before, after_status), _status_changes(before, after_status)]
     parts.append(_record_changes(con, ids))
+    parts.append(_decision_changes(con))
     filled = [p for p in parts if len(p)]
     frame = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=CHANGE_COLUMNS)
     frame = frame.reindex(columns=CHANGE_COLUMNS)
@@ -140,3 +142,19 @@ def _record_changes(con: duckdb.DuckDBPyConnection, ids: IdAssignment) -> pd.Dat
     ).df()
     filled = [f for f in (records, rejected) if len(f)]
     return pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=CHANGE_COLUMNS)
+
+
+def _decision_changes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The reviewers' decisions this update applies for the first time, with where their two
+    records now stand (``related_id`` is the right-hand record's identity)."""
+    return con.execute(
+        f"""SELECT 'decision_applied' AS change, cl.identity_id, cr.identity_id AS related_id,
+               d.source_l AS source, d.record_id_l AS record_id, d.decision AS before,
+               CASE WHEN cl.identity_id = cr.identity_id THEN 'together' ELSE 'apart' END
+                   AS after,
+               'reviewed ' || d.source_r || ':' || d.record_id_r AS detail, 2 AS n_records
+        FROM {T.decisions} d
+        JOIN {tables.CLUSTERS} cl ON cl.unique_id = d.source_l || ':' || d.record_id_l
+        JOIN {tables.CLUSTERS} cr ON cr.unique_id = d.source_r || ':' || d.record_id_r
+        WHERE d.applied_in IS NULL AND d.decision <> 'not_sure'"""
+    ).df()

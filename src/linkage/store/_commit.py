@@ -80,6 +80,9 @@ def commit(
                 con.execute(f"DELETE FROM {T.model}")
                 con.execute(f"INSERT INTO {T.model} VALUES (?)", [model_json])
             con.execute(f"INSERT INTO {T.updates} BY NAME SELECT * FROM {scratch('update_row')}")
+            con.execute(
+                f"UPDATE {T.decisions} SET applied_in = {update_id} WHERE applied_in IS NULL"
+            )
     finally:
         for name in frames:
             con.unregister(name)

@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass
 
 import duckdb
+import pandas as pd
 
 from linkage import tables
 from linkage.blocking import pairs_touching_sql
@@ -30,6 +31,7 @@ from linkage.clustering import cluster
 from linkage.comparisons import MODEL_INPUT_SQL
 from linkage.model import Model, predict, predict_blocked
 from linkage.schema import CANONICAL_COLUMNS
+from linkage.store._decisions import pending_records
 from linkage.store._schema import T
 from linkage.tables import scratch
 
@@ -139,7 +141,9 @@ def score_incremental(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta
     logger.info("update: %s new pairs kept", f"{delta.pairs_scored:,}")
 
 
-def recluster_touched(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -> None:
+def recluster_touched(
+    con: duckdb.DuckDBPyConnection, model: Model, delta: Delta, *, decisions: pd.DataFrame
+) -> None:
     """Cluster again the identities that the new links or revised records touch, with their
     neighbours; leave ``linkage_clusters`` (their records only).
 
@@ -156,6 +160,7 @@ def recluster_touched(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta
         WITH seeds AS (
             SELECT unique_id FROM {S.delta}
             UNION SELECT unique_id FROM {S.drifted}
+            UNION SELECT unique_id FROM ({pending_records(con)})
             UNION SELECT unique_id_l FROM {S.new_pairs} WHERE {strong}
             UNION SELECT unique_id_r FROM {S.new_pairs} WHERE {strong}),
         touched AS (
@@ -190,7 +195,7 @@ def recluster_touched(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta
     )
     cluster(
         con, thresholds=model.thresholds, pairs=S.sub_pairs, nodes=S.sub_nodes,
-        records=S.sub_records,
+        records=S.sub_records, decisions=decisions,
     )  # fmt: skip
     delta.reclustered = int(con.execute(f"SELECT count(*) FROM {S.sub_nodes}").fetchall()[0][0])
     logger.info("update: %s records clustered again", f"{delta.reclustered:,}")
@@ -232,7 +237,12 @@ def old_links_view(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -
 
 
 def score_full(
-    con: duckdb.DuckDBPyConnection, model: Model, delta: Delta, *, max_comparisons: int
+    con: duckdb.DuckDBPyConnection,
+    model: Model,
+    delta: Delta,
+    *,
+    max_comparisons: int,
+    decisions: pd.DataFrame,
 ) -> None:
     """Score and cluster every record (a first run, or a retrained model): the pairs go to
     :attr:`S.new_pairs`, the clusters of every record to ``linkage_clusters``."""
@@ -243,6 +253,6 @@ def score_full(
     delta.pairs_scored = int(con.execute(f"SELECT count(*) FROM {S.new_pairs}").fetchall()[0][0])
     cluster(
         con, thresholds=model.thresholds, pairs=S.new_pairs, nodes=S.sub_nodes,
-        records=S.sub_records,
+        records=S.sub_records, decisions=decisions,
     )  # fmt: skip
     delta.reclustered = int(con.execute(f"SELECT count(*) FROM {S.sub_nodes}").fetchall()[0][0])

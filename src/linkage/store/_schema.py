@@ -19,7 +19,8 @@ catalog :data:`CATALOG`, so a stage's tables (``linkage_records``, ...) and the 
     identities        the identities (status, custody chain) as of the last update
     identities_exact  the identities of the exact A-number join, as of the last update
     rejects           input rows that could not be used, with their reason and update
-    decisions         reviewers' decisions (same / different children) on record pairs
+    decisions         reviewers' decisions (same / different / not sure) on record pairs, the mode
+                      (queue or sample) and the update that first applied them
 """
 
 from __future__ import annotations
@@ -69,5 +70,6 @@ CREATE TABLE {T.identity_events} (
     update_id INTEGER, identity_id VARCHAR, event VARCHAR, related_id VARCHAR, n_records BIGINT);
 CREATE TABLE {T.decisions} (
     source_l VARCHAR, record_id_l VARCHAR, source_r VARCHAR, record_id_r VARCHAR,
-    decision VARCHAR, reviewer VARCHAR, note VARCHAR, decided_at TIMESTAMP);
+    decision VARCHAR, reviewer VARCHAR, note VARCHAR, decided_at TIMESTAMP, mode VARCHAR,
+    applied_in INTEGER);
 """

@@ -26,7 +26,7 @@ from linkage.normalization import normalize
 from linkage.schema import CANONICAL_COLUMNS
 from linkage.sources import OnBadRecord, read_sources
 from linkage.sources._rejects import REJECTS_SCHEMA
-from linkage.store import _delta
+from linkage.store import _decisions, _delta
 from linkage.store._changes import change_log
 from linkage.store._commit import commit
 from linkage.store._delta import Delta, S
@@ -192,6 +192,63 @@ class Store:
                 todo += sorted(children.get(current, []))
         return out
 
+    # -- reviewers' decisions ------------------------------------------------------------------
+
+    def decide(
+        self,
+        unique_id_l: str,
+        unique_id_r: str,
+        decision: str,
+        *,
+        reviewer: str | None = None,
+        note: str | None = None,
+        mode: str = "queue",
+    ) -> None:
+        """Record a reviewer's decision on two records (``source:record_id`` each): ``same``,
+        ``different`` or ``not_sure``; ``mode`` is ``queue`` or ``sample`` (the random sample
+        that estimates precision). It binds every later update as a must-link or cannot-link
+        constraint in clustering (``docs/review.md``)."""
+        _decisions.decide(
+            self.con, unique_id_l, unique_id_r, decision, reviewer=reviewer, note=note, mode=mode
+        )
+
+    def decisions(self) -> pd.DataFrame:
+        """Every decision recorded, oldest first."""
+        return _decisions.decisions(self.con)
+
+    def export_decisions(self, path: str | os.PathLike[str]) -> Path:
+        """Write the decisions as a decisions file (``source_l, record_id_l, source_r,
+        record_id_r, decision``)."""
+        return _decisions.export_decisions(self.con, path)
+
+    def import_decisions(self, path: str | os.PathLike[str]) -> int:
+        """Add the decisions of a decisions file; return the rows read."""
+        return _decisions.import_decisions(self.con, path)
+
+    def add_decisions(self, frame: pd.DataFrame, *, origin: str = "a decisions frame") -> int:
+        """Add decisions given as a frame of a decisions file's columns; return the rows."""
+        return _decisions.add_decisions(self.con, frame, origin=origin)
+
+    def apply_decisions(self) -> HandoffReport:
+        """Apply the decisions recorded since the last update now (an update without data)."""
+        return self.update(None)
+
+    def labels(self) -> pd.DataFrame:
+        """The binding decisions as training labels (``source_l, record_id_l, source_r,
+        record_id_r, is_match``; see :func:`linkage.link`'s ``labels``)."""
+        frame = _decisions.constraints(self.con)
+        left = frame["unique_id_l"].str.split(":", n=1, expand=True)
+        right = frame["unique_id_r"].str.split(":", n=1, expand=True)
+        return pd.DataFrame(
+            {
+                "source_l": left[0] if len(frame) else [],
+                "record_id_l": left[1] if len(frame) else [],
+                "source_r": right[0] if len(frame) else [],
+                "record_id_r": right[1] if len(frame) else [],
+                "is_match": (frame["decision"] == "same").astype(int),
+            }
+        )
+
     # -- writing -------------------------------------------------------------------------------
 
     def update(
@@ -206,7 +263,8 @@ class Store:
         training: TrainingConfig | None = None,
         max_comparisons: int = DEFAULT_MAX_COMPARISONS,
     ) -> HandoffReport:
-        """Add the records of ``data`` (anything :func:`linkage.read_sources` reads): new ones,
+        """Add the records of ``data`` (anything :func:`linkage.read_sources` reads; None for no
+        records, to apply reviewers' decisions only): new ones,
         and revised ones (a ``source`` + ``record_id`` already stored, with other fields: the
         later wins, the earlier goes to the history). All or nothing: if anything fails, the
         store is left as it was.
@@ -224,22 +282,26 @@ class Store:
         con = self.con
         _clear_working_tables(con)
         update_id = _next_update_id(con)
-        sources = read_sources(data, columns=columns, con=con, on_bad_record=on_bad_record)
-        normalize(sources)
+        if data is None:
+            _empty_extract(con)
+        else:
+            sources = read_sources(data, columns=columns, con=con, on_bad_record=on_bad_record)
+            normalize(sources)
         con.execute(f"ALTER TABLE {tables.REJECTS} RENAME TO {S.extract_rejects}")
         model = self.model
         full = retrain or model is None or _count(con, T.records) == 0
         delta = _delta.classify(con, update_id=update_id, full=full)
         model_json = None
+        decided = _decisions.constraints(con)
         if model is None or retrain:
             model = self._train(seed, thresholds, training)
             model_json = json.dumps(model.to_dict())
         delta.prior_weight = _prior_weight(model, _count(con, S.all_input))
         if full:
-            _delta.score_full(con, model, delta, max_comparisons=max_comparisons)
+            _delta.score_full(con, model, delta, max_comparisons=max_comparisons, decisions=decided)
         else:
             _delta.score_incremental(con, model, delta)
-            _delta.recluster_touched(con, model, delta)
+            _delta.recluster_touched(con, model, delta, decisions=decided)
         ids = _assign(con, update_id)
         report = self._report(model, ids, full=delta.full)
         changes = change_log(con, ids)
@@ -264,7 +326,11 @@ class Store:
         )
         if _count(self.con, tables.MODEL_INPUT) < 2:
             raise ModelError("the store holds too few records to train a model on")
-        return train(self.con, config=training, thresholds=thresholds, seed=seed)
+        labels = self.labels()
+        return train(
+            self.con, config=training, thresholds=thresholds, seed=seed,
+            labels=labels if len(labels) else None,
+        )  # fmt: skip
 
     def _report(self, model: Model, ids: IdAssignment, *, full: bool) -> HandoffReport:
         """The handoff report of the whole store as it will be after the update (read through
@@ -340,6 +406,13 @@ def _attach(path: Path) -> duckdb.DuckDBPyConnection:
                 "give the path of a store made by linkage run --store"
             )
     return con
+
+
+def _empty_extract(con: duckdb.DuckDBPyConnection) -> None:
+    """An update without data: empty records and rejects tables in the working catalog."""
+    columns = ", ".join(f"{name} {kind}" for name, kind in CANONICAL_COLUMNS.items())
+    con.execute(f"CREATE OR REPLACE TABLE {tables.RECORDS} ({columns})")
+    con.execute(f"CREATE OR REPLACE TABLE {tables.REJECTS} ({REJECTS_SCHEMA})")
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
