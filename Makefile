@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,17 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/linkage demo --children 2000 --out out/demo
 
-test: $(STAMP)
+# The review page's browser tests need Debian's chromium and chromium-driver: installed here
+# when apt-get can (as root, or through sudo); otherwise those tests are skipped, saying why.
+browser:
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo -n ); \
+	  $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -qq >/dev/null 2>&1 && \
+	    $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1; } || \
+	  echo "make: could not install chromium and chromium-driver; the browser tests will be skipped"; }
+
+test: $(STAMP) browser
 	$(PY) -m pytest -q -n auto
 
 lint: $(STAMP)

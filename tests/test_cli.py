@@ -13,7 +13,9 @@ import pytest
 from linkage import cli
 
 COMMANDS = {
-    "run": ["--out", "--model", "--columns", "--save-model", "--seed"],
+    "run": ["--out", "--model", "--columns", "--save-model", "--seed", "--store", "--decisions"],
+    "update": ["--store", "--out", "--retrain", "--columns", "--seed"],
+    "review": ["--store", "--out", "--port", "--no-browser", "--export", "--import"],
     "demo": ["--children", "--seed", "--out"],
     "synth": ["--children", "--seed", "--out", "--format", "--by-month"],
     "evaluate": ["--identities", "--json", "CLUSTERS_FILE", "TRUTH_DIR_OR_FILE"],
@@ -53,6 +55,8 @@ def test_version_and_usage_errors():
     assert unknown.returncode == 2 and "invalid choice" in unknown.stderr
     missing = linkage("run", "somewhere")  # --out is required
     assert missing.returncode == 2 and "--out" in missing.stderr
+    where = linkage("review", "--no-browser")  # --store or --out is required
+    assert where.returncode == 2 and "--store" in where.stderr
 
 
 def test_bad_input_exits_3_naming_source_and_column(tmp_path):

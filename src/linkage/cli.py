@@ -61,6 +61,8 @@ EXIT_CODES: dict[int, str] = {
 }
 DEFAULT_DEMO_CHILDREN = 2000
 DEFAULT_DEMO_OUT = "out/demo"
+#: The store `linkage review --out OUT` keeps beside a run's output.
+REVIEW_STORE = "review.duckdb"
 
 _EPILOG = "exit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
 
@@ -146,6 +148,55 @@ def _cmd_update(args: argparse.Namespace) -> int:
             counts = changes.groupby("change").size()
             print("changes: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
         _print_report(report, out)
+    return EXIT_OK
+
+
+def _review_store(args: argparse.Namespace) -> tuple[Any, Path | None]:
+    """The store ``review`` works on, and the decisions file kept beside a run's output."""
+    from linkage.store import Store
+
+    if args.store:
+        return Store.open(args.store), None
+    out = Path(args.out)
+    path = out / REVIEW_STORE
+    if path.is_file():
+        return Store.open(path), out / "decisions.csv"
+    if not args.data_dir:
+        raise StoreError(
+            f"{out} holds no review store yet. Fix: name the run's data, as in linkage review "
+            f"--out {out} DATA (it links DATA again with the same seed and keeps {path})"
+        )
+    if not out.is_dir():
+        raise StoreError(f"no folder {out}. Fix: give the --out folder of a linkage run")
+    store = Store.create(path, model=args.model)
+    store.update(args.data_dir, seed=args.seed)
+    return store, out / "decisions.csv"
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    import webbrowser
+
+    from linkage.review._server import ReviewServer
+
+    store, beside = _review_store(args)
+    with store:
+        if args.import_file:
+            print(f"decisions imported: {store.import_decisions(args.import_file):,}")
+        if args.export_file:
+            store.export_decisions(args.export_file)
+            print(f"decisions exported: {len(store.decisions()):,} to {args.export_file}")
+        if args.import_file or args.export_file:
+            return EXIT_OK
+        server = ReviewServer(store, port=args.port, decisions_file=beside)
+        url = server.url
+        print(f"review page: {url}")
+        if beside is not None:
+            print(f"decisions are kept in {store.path} and {beside}; a run honours them with "
+                  f"linkage run DATA --out OUT --decisions {beside}")  # fmt: skip
+        print("press Ctrl-C to stop")
+        if not args.no_browser:
+            webbrowser.open(url)
+        server.serve_forever()
     return EXIT_OK
 
 
@@ -344,6 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_run(commands)
     _add_update(commands)
+    _add_review(commands)
     _add_demo(commands)
     _add_synth(commands)
     _add_evaluate(commands)
@@ -430,6 +482,47 @@ def _add_update(commands: Any) -> None:
         choices=["raise", "reject"],
         default="raise",
         help="empty or duplicated record_id values: stop (raise) or put them in rejects (reject)",
+    )
+
+
+def _add_review(commands: Any) -> None:
+    review = _subparser(
+        commands,
+        "review",
+        _cmd_review,
+        "Serve the review page of a store (or of a run's output) on 127.0.0.1, or move its "
+        "decisions in and out as files.",
+    )
+    where = review.add_mutually_exclusive_group(required=True)
+    where.add_argument("--store", metavar="STORE", help="the store to review")
+    where.add_argument(
+        "--out",
+        metavar="OUT_DIR",
+        help=f"the output folder of a run without a store: the review keeps OUT_DIR/{REVIEW_STORE} "
+        "and OUT_DIR/decisions.csv (the first time, give the run's DATA too)",
+    )
+    review.add_argument(
+        "data_dir", nargs="?", metavar="DATA", help="with --out, the first time: the run's data"
+    )
+    review.add_argument("--model", metavar="MODEL.json", help="with --out DATA: the run's model")
+    review.add_argument("--seed", type=int, default=0, help="with --out DATA: the run's seed")
+    review.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)"
+    )
+    review.add_argument(
+        "--no-browser", action="store_true", help="print the page's address, do not open it"
+    )
+    review.add_argument(
+        "--export",
+        dest="export_file",
+        metavar="FILE.csv",
+        help="write the decisions as a decisions file and stop",
+    )
+    review.add_argument(
+        "--import",
+        dest="import_file",
+        metavar="FILE.csv",
+        help="add the decisions of a decisions file to the store and stop",
     )
 
 

@@ -101,10 +101,12 @@ def _waterfall(store: Store, unique_id_l: str, unique_id_r: str) -> pd.DataFrame
     ).df()
     by_id = {row["unique_id"]: row for row in inputs.to_dict("records")}
     con.execute(f"CREATE OR REPLACE VIEW {_EXPLAIN_INPUT} AS SELECT * FROM {T.model_input}")
-    cached = getattr(store, "_review_explainer", None)
-    if cached is None:
+    # Built once per state of the store: an update drops the tables Splink's explainer reads.
+    state = con.execute(f"SELECT count(*) FROM {T.updates}").fetchall()[0][0]
+    key, cached = getattr(store, "_review_explainer", (None, None))
+    if cached is None or key != state:
         cached = explainer(model, con, input_table=_EXPLAIN_INPUT)
-        store._review_explainer = cached  # type: ignore[attr-defined]
+        store._review_explainer = (state, cached)  # type: ignore[attr-defined]
     scored = cached.inference.score_pair(
         plain_record(by_id[unique_id_l]), plain_record(by_id[unique_id_r])
     )
