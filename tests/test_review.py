@@ -10,6 +10,7 @@ import linkage
 from linkage import synthetic
 from linkage.cli import main
 from linkage.decisions import DECISION_COLUMNS, read_decisions
+from linkage.report import render_html
 from linkage.review import precision_estimate, review_item, review_queue, sample_links
 from linkage.schema import LOST_STATUSES, STATUSES
 from linkage.store import Store
@@ -85,6 +86,11 @@ def test_decisions_bind_the_next_update_and_leave_the_queue(store) -> None:
     report = store.apply_decisions()
     assert not _together(store, weak["unique_id_l"], weak["unique_id_r"])
     assert _together(store, refused["unique_id_l"], refused["unique_id_r"])
+    # The summary says why identities need review (most are refused strong links, not weak ones).
+    flagged = report.identities[report.identities["needs_review"]]
+    n_refused = int(flagged["contested_link"].notna().sum())
+    assert n_refused > 0
+    assert f"a strong link refused (a conflict or the size cap): {n_refused:,}" in repr(report)
     applied = report.changes[report.changes["change"] == "decision_applied"]
     assert sorted(applied["after"]) == ["apart", "together"]
     # A later update keeps honouring them.
@@ -126,6 +132,13 @@ def test_a_sample_of_200_decisions_estimates_the_precision_of_the_links(data, st
     assert estimate["low"] <= true <= estimate["high"]
     assert estimate["high"] - estimate["low"] < 0.1
     assert estimate["unreviewed_uncertain"] > 0
+    # The next update's report states it (report.html, summary.json).
+    report = store.apply_decisions()
+    assert report.review["precision"] == pytest.approx(estimate["precision"])
+    assert report.to_dict()["review"]["low"] == pytest.approx(estimate["low"])
+    page = render_html(report)
+    assert f"Estimated precision of the links: <b>{estimate['precision']:.1%}</b>" in page
+    assert "rests on an uncertain link no one has reviewed" in page
     # The sample draws no pair twice.
     again = sample_links(store, 50, seed=3)
     assert not set(again["item_id"]) & set(sample_links(store, 0)["item_id"])

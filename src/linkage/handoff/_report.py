@@ -143,6 +143,10 @@ class HandoffReport:
             :meth:`clusters` and :meth:`explain`).
         changes: The change log of a store update (:meth:`linkage.Store.update`; see
             ``docs/store.md``), written as ``changes.csv``; None for a run without a store.
+        review: After a store update, what the reviewers' decisions measure
+            (:func:`linkage.review.precision_estimate`: the precision of the links estimated
+            from the sample checked, with its interval, and the identities whose status rests
+            on an unreviewed uncertain link); None for a run without a store.
     """
 
     identities: pd.DataFrame
@@ -155,6 +159,7 @@ class HandoffReport:
     review_threshold: float
     result: LinkedData = field(repr=False)
     changes: pd.DataFrame | None = field(default=None, repr=False)
+    review: dict[str, Any] | None = field(default=None, repr=False)
 
     # -- views ---------------------------------------------------------------------------------
 
@@ -182,6 +187,16 @@ class HandoffReport:
         flagged = self.identities[self.identities["needs_review"]]
         return flagged.sort_values(["weakest_link", "identity_id"]).reset_index(drop=True)
 
+    def _review_reasons(self) -> str:
+        """Why identities are flagged, with counts: a weak link, a refused strong link."""
+        flagged = self.identities[self.identities["needs_review"]]
+        weak = int((flagged["weakest_link"] < self.review_threshold).sum())
+        refused = int(flagged["contested_link"].notna().sum())
+        return (
+            f"weakest link below {self.review_threshold:g}: {weak:,}; "
+            f"a strong link refused (a conflict or the size cap): {refused:,}"
+        )
+
     def funnel(self) -> pd.DataFrame:
         """Identities with at least one record in each stage: CBP -> ICE -> HHS -> court."""
         rows = [(s, int((self.identities[f"n_{s}"] > 0).sum())) for s in SOURCES]
@@ -207,6 +222,7 @@ class HandoffReport:
             "lost_statuses": list(LOST_STATUSES),
             "needs_review": int(self.identities["needs_review"].sum()),
             "review_threshold": self.review_threshold,
+            **({"review": dict(self.review)} if self.review is not None else {}),
             "exact_join": {
                 "status_counts": {
                     str(r.status): int(r.exact_join) for r in self.versus_exact_join.itertuples()
@@ -289,8 +305,8 @@ class HandoffReport:
             f"  {LOST_MEANING}: {self.n_lost:,} (exact A-number join: {self.n_lost_exact_join:,})",
             f"  children the exact join calls lost and linkage does not: "
             f"{self.lost_only_by_exact_join:,}",
-            f"  needs review (weakest link < {self.review_threshold:g}): "
-            f"{int(self.identities['needs_review'].sum()):,}",
+            f"  needs review: {int(self.identities['needs_review'].sum()):,} "
+            f"({self._review_reasons()})",
         ]
         return "\n".join(lines)
 

@@ -75,6 +75,7 @@ def render_html(report: HandoffReport) -> str:
         (
             _headline(report),
             _changes_section(report),
+            _measured_section(report),
             _section("Statuses", _table(_status_table(report), numeric=("identities", "share"))),
             _section("From apprehension to court", _funnel_chart(report)),
             _fiscal_year_section(report),
@@ -227,6 +228,31 @@ def _changes_section(report: HandoffReport) -> str:
     if len(moved):
         parts.append(_table(moved, numeric=("identities",)))
     return _section("Changes in this update", *parts)
+
+
+def _measured_section(report: HandoffReport) -> str:
+    """After a store update: the precision the reviewers' sample measures, and what rests on
+    links no one has reviewed (``HandoffReport.review``)."""
+    review = report.review
+    if review is None:
+        return ""
+    if review.get("precision") is None:
+        measured = (
+            "<p>No sample of links has been checked yet: <code>linkage review --store STORE</code>, "
+            "tab &ldquo;Check a sample&rdquo;, estimates the precision of the links.</p>"
+        )
+    else:
+        measured = (
+            f"<p>Estimated precision of the links: <b>{review['precision']:.1%}</b> (95% interval "
+            f"{review['low']:.1%} to {review['high']:.1%}), from {review['same'] + review['different']:,} "
+            "links of a random sample that reviewers decided.</p>"
+        )
+    rests = (
+        f"<p>{review['unreviewed_uncertain']:,} identities have a status that rests on an uncertain "
+        "link no one has reviewed (the review queue's items whose decision would change a "
+        "status).</p>"
+    )
+    return _section("What the review measures", measured, rests)
 
 
 def _rejects_section(report: HandoffReport) -> str:

@@ -64,16 +64,19 @@ def _items(con: duckdb.DuckDBPyConnection, threshold: float, review: float) -> p
         ends AS (
             SELECT unique_id_l AS u, unique_id_r AS o, p, il FROM links WHERE il = ir
             UNION ALL SELECT unique_id_r, unique_id_l, p, il FROM links WHERE il = ir),
-        best AS (SELECT u, il, arg_max(o, p) AS o, max(p) AS p FROM ends GROUP BY u, il),
+        -- Ties (many links at p = 1.0) are broken by the ids, and both ends of an item come
+        -- from one row: the queue is the same on every call.
+        best AS (SELECT u, il, arg_max(o, (p, o)) AS o, max(p) AS p FROM ends GROUP BY u, il),
         weak AS (
-            SELECT 'weak_link' AS kind, arg_min(o, p) AS keep, arg_min(u, p) AS alone,
-                   min(p) AS p, il, il AS ir
-            FROM best GROUP BY il HAVING min(p) < {review}),
+            SELECT 'weak_link' AS kind, w.o AS keep, w.u AS alone, p, il, il AS ir FROM (
+                SELECT arg_min({{'o': o, 'u': u}}, (p, u, o)) AS w, min(p) AS p, il
+                FROM best GROUP BY il HAVING min(p) < {review})),
         refused AS (
-            SELECT 'refused_link' AS kind, arg_max(unique_id_l, p) AS keep,
-                   arg_max(unique_id_r, p) AS alone, max(p) AS p, least(il, ir) AS il,
-                   greatest(il, ir) AS ir
-            FROM links WHERE il <> ir GROUP BY least(il, ir), greatest(il, ir)),
+            SELECT 'refused_link' AS kind, w.l AS keep, w.r AS alone, p, il, ir FROM (
+                SELECT arg_max({{'l': unique_id_l, 'r': unique_id_r}},
+                               (p, unique_id_l, unique_id_r)) AS w,
+                       max(p) AS p, least(il, ir) AS il, greatest(il, ir) AS ir
+                FROM links WHERE il <> ir GROUP BY least(il, ir), greatest(il, ir))),
         items AS (SELECT * FROM weak UNION ALL SELECT * FROM refused)
         SELECT kind, least(keep, alone) AS unique_id_l, greatest(keep, alone) AS unique_id_r,
                alone, p AS match_probability, il AS identity_l, ir AS identity_r
@@ -101,9 +104,12 @@ def _statuses(con: duckdb.DuckDBPyConnection, items: pd.DataFrame, review: float
             WHERE kind <> 'refused_link'
             UNION ALL
             SELECT 'both:' || i.k, c.unique_id, NULL
-            FROM {scratch("review_items")} i JOIN {T.clusters} c
-              ON c.identity_id IN (i.identity_l, i.identity_r)
-            WHERE i.kind = 'refused_link'"""
+            FROM {scratch("review_items")} i JOIN {T.clusters} c ON c.identity_id = i.identity_l
+            WHERE i.kind = 'refused_link'
+            UNION ALL  -- two equality joins, not one join on an OR (a nested loop)
+            SELECT 'both:' || i.k, c.unique_id, NULL
+            FROM {scratch("review_items")} i JOIN {T.clusters} c ON c.identity_id = i.identity_r
+            WHERE i.kind = 'refused_link' AND i.identity_r <> i.identity_l"""
         )
         rows = con.execute(
             f"""WITH r AS (SELECT {records} FROM {T.records})

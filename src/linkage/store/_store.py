@@ -7,7 +7,7 @@ import logging
 import math
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from linkage.errors import ModelError, StoreError
 from linkage.handoff import HandoffReport, handoff_report, identity_statuses
 from linkage.model import Model, TrainingConfig, prior_for, train
 from linkage.normalization import normalize
+from linkage.review._precision import precision_estimate
 from linkage.schema import CANONICAL_COLUMNS
 from linkage.sources import OnBadRecord, read_sources
 from linkage.sources._rejects import REJECTS_SCHEMA
@@ -316,7 +317,7 @@ class Store:
             update_id, f"{delta.added:,}", f"{delta.revised:,}", f"{delta.unchanged:,}",
             f"{delta.reclustered:,}", row["seconds"],
         )  # fmt: skip
-        return _with_changes(report, changes)
+        return replace(report, changes=changes, review=precision_estimate(self))
 
     def _train(
         self, seed: int, thresholds: Thresholds | None, training: TrainingConfig | None
@@ -556,9 +557,3 @@ def _stage_views(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE VIEW {tables.PAIRS} AS SELECT * EXCLUDE (scored_in) FROM {T.pairs}")
     con.execute(f"CREATE VIEW {tables.REJECTS} AS SELECT * EXCLUDE (update_id) FROM {T.rejects}")
     con.execute(f"CREATE VIEW {tables.IDENTITIES} AS SELECT * FROM {T.identities}")
-
-
-def _with_changes(report: HandoffReport, changes: pd.DataFrame) -> HandoffReport:
-    import dataclasses
-
-    return dataclasses.replace(report, changes=changes)
