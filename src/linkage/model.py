@@ -315,7 +315,8 @@ def train(
     linker = _linker(con, table, creator, engine)
     sample = {"records": int(n_train), "of_records": int(total), "seed": int(seed)}
     try:
-        return _train_linker(linker, con, config, thresholds, labels, blocking_rules, sample)
+        with _unobserved_levels_summarised():
+            return _train_linker(linker, con, config, thresholds, labels, blocking_rules, sample)
     except LinkageError:
         raise
     except (
@@ -367,6 +368,42 @@ def _train_linker(
         blocking_rules=blocking_rules,
         trained_on={**sample, "labels": int(len(labels)) if labels is not None else 0},
     )
+
+
+#: The Splink logger whose "Level ... not observed in dataset" warnings training summarises.
+_EM_LOGGER = "splink.internals.expectation_maximisation"
+
+
+@contextmanager
+def _unobserved_levels_summarised() -> Iterator[None]:
+    """Splink warns once per comparison level that a training pass did not observe (26 lines on
+    a small extract); those are expected (a rare level is absent from a block) and harmless
+    (the level keeps its other passes' or the default m value). Here they become one line on the
+    ``linkage`` logger, the levels themselves at DEBUG."""
+    unobserved: list[str] = []
+
+    def keep(record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "not observed in dataset" not in message:
+            return True
+        unobserved.append(" ".join(message.split()))
+        return False
+
+    em_logger = logging.getLogger(_EM_LOGGER)
+    em_logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        em_logger.removeFilter(keep)
+    if unobserved:
+        levels = sorted(set(unobserved))
+        logger.info(
+            "training: %d comparison level(s) not observed in a training pass kept their m "
+            "values from the other passes or the default (the levels at DEBUG)",
+            len(levels),
+        )
+        for line in levels:
+            logger.debug("training: %s", line)
 
 
 @contextmanager
