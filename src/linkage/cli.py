@@ -23,6 +23,7 @@ from linkage.errors import (
     InputError,
     LinkageError,
     ModelError,
+    OutputError,
     Problem,
     ResourceError,
     StoreError,
@@ -51,7 +52,8 @@ EXIT_CODES: dict[int, str] = {
     EXIT_INTERNAL: "internal error (a bug: the message says so; run again with --debug)",
     EXIT_USAGE: "usage error: unknown command or option, missing argument",
     EXIT_INPUT: "bad input: unreadable or missing files, missing columns, bad record ids, "
-    "clusters and truth that do not match (every problem is listed)",
+    "clusters and truth that do not match (every problem is listed), an output folder that "
+    "cannot be written, or any input warning with --strict",
     EXIT_MODEL: "model or blocking error: a model file that cannot be used, or a blocking "
     "rule that would compare too many pairs",
     EXIT_RESOURCES: "out of memory or temporary disk space (the message says which step and how "
@@ -129,9 +131,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_update(args: argparse.Namespace) -> int:
+    from linkage.report import check_out_dir
     from linkage.store import Store
 
-    out = Path(args.out)
+    out = check_out_dir(args.out)
     with Store.open(args.store) as store:
         report = store.update(
             args.data_dir,
@@ -153,8 +156,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from linkage import synthetic
     from linkage.evaluation import evaluate
     from linkage.pipeline import run
+    from linkage.report import check_out_dir
 
-    out = Path(args.out)
+    out = check_out_dir(args.out)
     started = time.perf_counter()
     logger.info("demo: generating %d synthetic children (seed %d)", args.children, args.seed)
     data = synthetic.generate(args.children, seed=args.seed)
@@ -574,7 +578,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _exit_code(error: BaseException) -> int:
-    if isinstance(error, (InputError, EvaluationError, OSError)):
+    if isinstance(error, (InputError, EvaluationError, OutputError, OSError)):
         return EXIT_INPUT
     if isinstance(error, (ModelError, BlockingError)):
         return EXIT_MODEL

@@ -6,11 +6,13 @@ The tree::
     ├── InputError(ValueError)        the input cannot be used as given
     │   ├── SourceError               an unknown source name, a missing or unreadable file
     │   ├── SchemaError               missing required columns, no usable name columns, bad mapping
-    │   └── RecordError               empty or duplicated ``record_id`` values
+    │   ├── RecordError               empty or duplicated ``record_id`` values
+    │   └── StrictInputError          warnings about the input, raised because strict=True
     ├── ModelError(ValueError)        a model file or settings that cannot be used
     ├── BlockingError(RuntimeError)   a blocking rule would compare too many pairs
     ├── ResourceError(RuntimeError)   the engine ran out of memory or temporary disk
     ├── StoreError(RuntimeError)      a linkage store that cannot be created, opened or written
+    ├── OutputError(OSError)          an output folder that is a file, or cannot be written
     └── EvaluationError(ValueError)   clusters and truth that cannot be scored together
 
 ``InputError`` can hold several :class:`Problem` s: validation reports every problem at once,
@@ -30,11 +32,13 @@ __all__ = [
     "InputError",
     "LinkageError",
     "ModelError",
+    "OutputError",
     "Problem",
     "RecordError",
     "SchemaError",
     "SourceError",
     "StoreError",
+    "StrictInputError",
 ]
 
 MAX_EXAMPLES = 5
@@ -101,6 +105,11 @@ class RecordError(InputError):
     """``record_id`` values that are empty or not unique within their source."""
 
 
+class StrictInputError(InputError):
+    """The input gave warnings (``Sources.warnings``) and ``strict=True`` / ``--strict`` was asked:
+    every warning is one of ``problems``."""
+
+
 class ModelError(LinkageError, ValueError):
     """A saved model or settings that cannot be used."""
 
@@ -115,6 +124,11 @@ class ResourceError(LinkageError, RuntimeError):
 
 class StoreError(LinkageError, RuntimeError):
     """A linkage store that cannot be created, opened or written (in use, another version)."""
+
+
+class OutputError(LinkageError, OSError):
+    """An output folder that is a file, lies under a file, or cannot be written; raised before
+    any linking starts."""
 
 
 class EvaluationError(LinkageError, ValueError):

@@ -29,6 +29,7 @@ from linkage.errors import LinkageError, ModelError
 from linkage.model import (
     Model,
     TrainingConfig,
+    check_model_columns,
     explainer,
     predict,
     prepare_input,
@@ -339,6 +340,10 @@ def _model_for(
     after the candidate pairs were counted (a rule that would explode stops before training)."""
     if isinstance(model, (str, Path)):
         model = Model.load(model)
+    if model is not None:  # before blocking runs its SQL: name the columns, not an SQL error
+        check_model_columns(
+            model, [r[0] for r in con.execute(f"DESCRIBE {MODEL_INPUT}").fetchall()]
+        )
     count_comparisons(
         con,
         MODEL_INPUT,

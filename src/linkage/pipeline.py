@@ -6,6 +6,7 @@ link (which reads through read_sources, the one read path, and normalises) -> ha
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Mapping
@@ -66,6 +67,8 @@ def run(
         InputError: the input cannot be read (every problem listed).
         ModelError: the model cannot be used.
         BlockingError: a blocking rule would compare too many pairs.
+        OutputError: ``out_dir`` is a file, lies under a file or cannot be written (found
+            before any reading or linking).
 
     Example:
         >>> import linkage  # doctest: +SKIP
@@ -73,6 +76,51 @@ def run(
         >>> report.status_counts()  # doctest: +SKIP
         {'not_transferred': 160, 'no_nta': 610, 'nta_not_filed': 600, ...}
     """
+    made = _folders_to_make(out_dir)
+    try:
+        return _run(
+            data, out_dir=out_dir, model=model, columns=columns, quiet=quiet, seed=seed,
+            on_bad_record=on_bad_record, store=store, decisions=decisions,
+        )  # fmt: skip
+    except BaseException:
+        for folder in made:  # nothing half-written: the folders made for the output go again
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _folders_to_make(out_dir: str | os.PathLike[str] | None) -> list[Path]:
+    """The output folder and its parents that do not exist yet, deepest first; then the folder
+    is checked (made and probed) before the expensive work, not after it."""
+    if out_dir is None:
+        return []
+    from linkage.report import check_out_dir
+
+    out = Path(out_dir)
+    made = [p for p in (out, *out.parents) if not p.exists()]
+    try:
+        check_out_dir(out)
+    except BaseException:
+        for folder in made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    return made
+
+
+def _run(
+    data: Any,
+    *,
+    out_dir: str | os.PathLike[str] | None,
+    model: Any,
+    columns: Mapping[str, ColumnMapping] | None,
+    quiet: bool,
+    seed: int,
+    on_bad_record: OnBadRecord,
+    store: str | os.PathLike[str] | None,
+    decisions: Any,
+) -> HandoffReport:
+    """``run`` once its output folder is known to be writable."""
     if store is not None:
         return _run_into_store(
             data, store, out_dir=out_dir, model=model, columns=columns, seed=seed,
