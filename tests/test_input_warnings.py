@@ -8,12 +8,13 @@ import logging
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import linkage
 from linkage import synthetic
 from linkage.cli import EXIT_INPUT, EXIT_MODEL, main
-from linkage.errors import LinkageError, ModelError, OutputError
+from linkage.errors import LinkageError, ModelError, OutputError, SchemaError
 
 # --- fixtures ---------------------------------------------------------------------------------
 
@@ -120,3 +121,54 @@ def test_the_output_check_makes_a_new_folder_and_leaves_it_empty(tmp_path):
 
     out = check_out_dir(tmp_path / "a" / "b")
     assert out.is_dir() and list(out.iterdir()) == []
+
+
+# --- B: no child's name or birth date in any message, log line or report page ----------------
+
+NAME, SURNAME, BIRTH = "ZZQXNAME", "QQWSURNAME", "03/17/2008"
+
+
+def _marked(frame: pd.DataFrame, source: str, row: int = 0) -> pd.DataFrame:
+    """``frame`` with distinctive name and birth date on ``row`` (to find them in messages)."""
+    frame = frame.copy()
+    if "full_name" in frame:
+        frame.loc[row, "full_name"] = f"{SURNAME}, {NAME}"
+    else:
+        frame.loc[row, ["first_name", "last_name"]] = [NAME, SURNAME]
+    frame.loc[row, "dob"] = BIRTH
+    return frame
+
+
+def _no_pii(text: str) -> None:
+    for secret in (NAME, SURNAME, BIRTH, "2008-03-17"):
+        assert secret not in text, f"{secret!r} leaked into: {text[:300]}"
+
+
+def test_a_csv_without_header_row_is_an_error_that_does_not_echo_the_first_record(
+    data, tmp_path, caplog
+):
+    folder = tmp_path / "nohead"
+    folder.mkdir()
+    _marked(data.sources["cbp"], "cbp").to_csv(folder / "cbp.csv", index=False, header=False)
+    caplog.set_level(logging.DEBUG, logger="linkage")
+    with pytest.raises(SchemaError, match="no header row") as raised:
+        linkage.read_sources(folder)
+    _no_pii(str(raised.value))
+    _no_pii("\n".join(r.getMessage() for r in caplog.records))
+
+
+@pytest.mark.slow
+def test_report_html_names_rejects_by_source_id_line_and_reason_without_their_text(data, tmp_path):
+    folder = tmp_path / "ragged"
+    folder.mkdir()
+    for source, frame in data.sources.items():
+        frame.to_csv(folder / f"{source}.csv", index=False)
+    lines = (folder / "cbp.csv").read_text(encoding="utf-8").splitlines()
+    lines.insert(3, f"x1,{NAME},,{SURNAME},,{BIRTH},M,,03/01/2021,extra,fields,here,too")
+    (folder / "cbp.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    report = linkage.run(folder, out_dir=tmp_path / "out", quiet=True)
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert len(report.rejects) == 1 and "unreadable_row" in page
+    _no_pii(page)
+    assert NAME in (tmp_path / "out" / "rejects.csv").read_text(encoding="utf-8")

@@ -229,12 +229,19 @@ def _changes_section(report: HandoffReport) -> str:
     return _section("Changes in this update", *parts)
 
 
+#: The columns of the rejects shown on the page: never ``detail``, which quotes the raw line (a
+#: child's name and birth date); that stays in rejects.csv.
+REJECT_COLUMNS = ("source", "record_id", "row_number", "reason")
+
+
 def _rejects_section(report: HandoffReport) -> str:
     note = (
-        f'<p class="muted">{len(report.rejects):,} input rows could not be read '
-        "(all in rejects.csv).</p>"
+        f'<p class="muted">{len(report.rejects):,} input rows could not be read; each is named by '
+        "source, record id (when it could be read) and data row, with its reason. Their text is "
+        "only in rejects.csv.</p>"
     )
-    table = _table(report.rejects.head(REVIEW_ROWS), numeric=("row_number",))
+    shown = [c for c in REJECT_COLUMNS if c in report.rejects.columns]
+    table = _table(report.rejects[shown].head(REVIEW_ROWS), numeric=("row_number",))
     return _section("Rejected rows", note, table)
 
 

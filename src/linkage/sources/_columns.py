@@ -115,6 +115,9 @@ def plan_columns(
     outside the layout are carried through under their own names, with a warning.
     """
     layout = _layout(item.source)
+    if _header_is_data(item, mapping, layout):
+        problems.append(_header_is_data_problem(item))
+        return None
     start = len(problems)
     target_of = _mapped_columns(item, mapping, layout, problems)
     target_of = _matched_by_name(item.columns, mapping, layout, target_of)
@@ -165,6 +168,35 @@ def _matched_by_name(
         if column not in matched and _key(column) in layout and column not in mapping:
             matched[column] = _key(column)
     return matched
+
+
+#: A header cell that is a value, not a name: a date or a number (``04/19/2009``, ``20210301``).
+_VALUE_LIKE = re.compile(r"^\s*\d[\d\s/.:-]*\s*$")
+
+
+def _header_is_data(item: Loaded, mapping: Mapping[str, str], layout: Sequence[str]) -> bool:
+    """Whether the input's header is a record: no column is named as the layout or the mapping,
+    and some "column names" are dates or numbers (a CSV file written without its header row)."""
+    named = any(_key(c) in layout for c in item.columns) or any(
+        _match_column(m, item.columns) is not None for m in mapping
+    )
+    return not named and any(_VALUE_LIKE.match(c) for c in item.columns)
+
+
+def _header_is_data_problem(item: Loaded) -> Problem:
+    """The first line is data: say so without showing it (it holds a child's name and birth)."""
+    values = sum(1 for c in item.columns if _VALUE_LIKE.match(c))
+    where = "fields of its first line" if item.unit == "line" else "column names"
+    return Problem(
+        source=item.source,
+        column=None,
+        message=f"{item.label!r} seems to have no header row: none of the {len(item.columns)} "
+        f"{where} is a column name of the layout and {values} are dates or numbers, so the "
+        "header is a record (not shown here: it may hold a child's name and birth date)",
+        fix="add the header row, e.g. record_id,first_name,last_name,dob,event_date, or map the "
+        "input's columns with columns=",
+        kind="schema",
+    )
 
 
 def _check_one_column_per_target(
