@@ -14,7 +14,14 @@ import pytest
 import linkage
 from linkage import synthetic
 from linkage.cli import EXIT_INPUT, EXIT_MODEL, main
-from linkage.errors import LinkageError, ModelError, OutputError, SchemaError
+from linkage.errors import (
+    LinkageError,
+    ModelError,
+    OutputError,
+    SchemaError,
+    SourceError,
+    StrictInputError,
+)
 
 # --- fixtures ---------------------------------------------------------------------------------
 
@@ -93,6 +100,7 @@ def _edited_model(model_path: Path, tmp_path: Path, *, where: str) -> Path:
     return edited
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("where", "column"), [("comparison", "lsat_key"), ("blocking", "alien_nbr")]
 )
@@ -172,3 +180,167 @@ def test_report_html_names_rejects_by_source_id_line_and_reason_without_their_te
     assert len(report.rejects) == 1 and "unreadable_row" in page
     _no_pii(page)
     assert NAME in (tmp_path / "out" / "rejects.csv").read_text(encoding="utf-8")
+
+
+# --- A: input mistakes that change results are loud -------------------------------------------
+
+
+def _warnings(sources, **where) -> list:
+    return [
+        w
+        for w in sources.warnings
+        if w.severity == "warning" and all(getattr(w, k) == v for k, v in where.items())
+    ]
+
+
+def test_a_misspelled_optional_column_is_a_warning_naming_the_intended_column(data):
+    cbp = data.sources["cbp"].rename(columns={"last_name": "lsat_name"})
+    sources = linkage.read_sources({"cbp": cbp, "hhs": data.sources["hhs"]})
+    (found,) = _warnings(sources, source="cbp", column="lsat_name")
+    assert "did you mean 'last_name'" in found.message
+    with pytest.raises(StrictInputError, match="did you mean 'last_name'"):
+        linkage.read_sources({"cbp": cbp}, strict=True)
+
+
+def test_extra_columns_alone_are_a_note_that_strict_lets_through(data):
+    cbp = data.sources["cbp"].assign(agent_note="x")
+    sources = linkage.read_sources({"cbp": cbp}, strict=True)
+    assert not _warnings(sources)
+    assert any("carried through" in w.message for w in sources.warnings)
+
+
+def test_a_folder_named_like_a_source_file_is_an_error_when_that_source_has_no_file(data, tmp_path):
+    folder = tmp_path / "data"
+    (folder / "cbp.csv").mkdir(parents=True)
+    data.sources["hhs"].to_csv(folder / "hhs.csv", index=False)
+    with pytest.raises(SourceError, match="'cbp.csv' .* is a folder"):
+        linkage.read_sources(folder)
+
+    data.sources["cbp"].to_csv(folder / "cbp.parquet.csv", index=False)  # cbp has a file now
+    sources = linkage.read_sources(folder)
+    assert sources.names == ("cbp", "hhs")
+    assert _warnings(sources, source="cbp") and "is a folder" in _warnings(sources)[0].message
+
+
+def test_the_same_file_or_table_given_as_two_sources_is_an_error(data, tmp_path):
+    path = tmp_path / "cbp.csv"
+    data.sources["cbp"].to_csv(path, index=False)
+    with pytest.raises(SourceError, match="'cbp' and 'ice' are the same file"):
+        linkage.read_sources({"cbp": path, "ice": str(tmp_path / "." / "cbp.csv")})
+    frame = data.sources["hhs"]
+    with pytest.raises(SourceError, match="same table"):
+        linkage.read_sources({"hhs": frame, "eoir": frame})
+
+
+def test_one_file_where_a_folder_is_expected_is_a_warning_and_an_error_on_the_command_line(
+    folder, tmp_path, capsys
+):
+    sources = linkage.read_sources(folder / "cbp.csv")
+    (found,) = _warnings(sources, source="cbp")
+    assert "only source 'cbp' was read" in found.message
+    code = main(["run", str(folder / "cbp.csv"), "--out", str(tmp_path / "out"), "--quiet"])
+    assert code == EXIT_INPUT
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_files_skipped_in_the_folder_are_listed_hidden_copies_of_extracts_too(data, tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    data.sources["cbp"].to_csv(folder / "cbp.csv", index=False)
+    data.sources["ice"].to_csv(folder / ".ice.csv", index=False)  # hidden by a tool
+    (folder / ".DS_Store").write_bytes(b"\0")  # the system's own: not worth a word
+    (folder / "notes.txt").write_text("x")
+    sources = linkage.read_sources(folder)
+    (skipped,) = [w for w in sources.warnings if "ignored" in w.message]
+    assert set(skipped.examples) == {".ice.csv", "notes.txt"}
+
+
+def _with_dates(data, column: str, values: list[str], source: str = "cbp") -> pd.DataFrame:
+    frame = data.sources[source].copy()
+    frame.loc[: len(values) - 1, column] = values
+    return frame
+
+
+def test_unreadable_dates_are_counted_with_example_record_ids(data):
+    cbp = _with_dates(data, "dob", ["19 Apr 2009", "2009/19/04", "soon"])
+    sources = linkage.read_sources({"cbp": cbp})
+    (found,) = _warnings(sources, source="cbp", column="dob")
+    assert found.count == 3 and "not dates the reader knows" in found.message
+    assert list(found.examples) == cbp["record_id"].head(3).tolist()
+
+
+def test_impossible_dates_are_nulled_and_counted(data):
+    cbp = _with_dates(data, "event_date", ["01/01/0001", "12/31/9999"])
+    cbp.loc[2, "dob"] = "01/01/2090"  # a birth in 2090
+    cbp.loc[3, ["dob", "event_date"]] = ["06/01/2015", "03/01/2014"]  # an event before birth
+    sources = linkage.read_sources({"cbp": cbp})
+    (event,) = _warnings(sources, column="event_date")
+    assert event.count == 2 and "impossible" in event.message
+    born = {w.message.split(" (")[0]: w.count for w in _warnings(sources, column="dob")}
+    assert born == {
+        "1 dob value(s) are impossible": 1,
+        "1 record(s) have a birth date after their own event_date": 1,
+    }
+
+    records = linkage.normalize(sources).to_pandas().set_index("record_id")
+    ids = cbp["record_id"].head(4).tolist()
+    assert records.loc[ids[:2], "event_date"].isna().all()
+    assert records.loc[ids[2:4], "dob"].isna().all()
+
+
+def test_dates_that_read_either_day_or_month_first_are_a_warning(data):
+    dotted = _with_dates(data, "dob", ["04.05.2010", "11.02.2009"])
+    (found,) = _warnings(linkage.read_sources({"cbp": dotted}), column="dob")
+    assert found.count >= 2 and "2 of them are written with dots" in found.message
+
+    mixed = _with_dates(data, "dob", ["25/12/2010", "04/05/2010"])  # one can only be day-first
+    (found,) = _warnings(linkage.read_sources({"cbp": mixed}), column="dob")
+    assert found.count >= 1 and "can only be day-first" in found.message
+
+
+@pytest.mark.slow
+def test_an_unreadable_nta_date_still_counts_as_an_nta(data, model_path):
+    before = linkage.handoff_report(linkage.link(data.sources, model=model_path, quiet=True))
+    sources = dict(data.sources)
+    ice = sources["ice"].copy()
+    written = ice["nta_issued_date"].notna()
+    ice.loc[written, "nta_issued_date"] = "issued, date unknown"
+    sources["ice"] = ice
+    after = linkage.handoff_report(linkage.link(sources, model=model_path, quiet=True))
+
+    assert before.status_counts()["nta_not_filed"] > 0
+    assert after.status_counts() == before.status_counts()
+    (found,) = [w for w in after.input_warnings if w.column == "nta_issued_date"]
+    assert found.count == int(written.sum()) and "still counts as an NTA" in found.message
+
+
+@pytest.mark.slow
+def test_warnings_are_listed_in_summary_json_report_html_and_the_command_line(
+    data, folder, model_path, tmp_path, capsys
+):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for source, frame in data.sources.items():
+        frame.to_csv(bad / f"{source}.csv", index=False)
+    data.sources["cbp"].rename(columns={"last_name": "lsat_name"}).to_csv(
+        bad / "cbp.csv", index=False
+    )
+    out = tmp_path / "out"
+    code = main(["--quiet", "run", str(bad), "--out", str(out), "--model", str(model_path)])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "warning(s) about the input" in printed.splitlines()[-2]
+    assert "lsat_name" in printed.splitlines()[-1]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [w["column"] for w in summary["warnings"]] == ["lsat_name"]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.index("about the input") < page.index("<h2>")
+    assert "did you mean" in page
+
+    strict = ["--quiet", "run", str(bad), "--out", str(tmp_path / "o2"), "--strict"]
+    assert main([*strict, "--model", str(model_path)]) == EXIT_INPUT
+    assert "lsat_name" in capsys.readouterr().err
+    with pytest.raises(StrictInputError):
+        linkage.run(bad, model=model_path, strict=True, quiet=True)
+    assert main(["--quiet", "run", str(folder), "--out", str(tmp_path / "o3"), "--strict",
+                 "--model", str(model_path)]) == 0  # fmt: skip

@@ -8,6 +8,7 @@ synthetic data, scored against its truth), ``synth`` (write synthetic data) and 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -26,6 +27,7 @@ from linkage.errors import (
     OutputError,
     Problem,
     ResourceError,
+    SourceError,
     StoreError,
 )
 
@@ -103,11 +105,17 @@ def _read_columns(path: str | None) -> dict[str, dict[str, str]] | None:
 def _print_report(report: Any, out_dir: Path) -> None:
     print(repr(report))
     print(f"report: {out_dir / 'report.html'}")
+    found = getattr(report, "input_warnings", ())
+    if found:  # last, where a reader looks: they can change every figure above
+        print(f"{len(found)} warning(s) about the input (--strict stops on them):")
+        for warning in found:
+            print(f"  - {warning}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from linkage.pipeline import run
 
+    _check_data_dir(args.data_dir)
     out = Path(args.out)
     report = run(
         args.data_dir,
@@ -119,6 +127,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         on_bad_record=args.on_bad_record,
         store=args.store,
         decisions=args.decisions,
+        strict=args.strict,
     )
     if args.save_model:
         result = cast("LinkageResult", report.result)
@@ -130,19 +139,42 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_data_dir(data_dir: str) -> None:
+    """DATA_DIR is a folder: one file there would read one source and count every child as
+    never handed to HHS (the Python API reads one file, with a warning, when asked to)."""
+    path = Path(data_dir)
+    if path.is_file():
+        raise SourceError(
+            Problem(
+                source=None,
+                column=None,
+                message=f"DATA_DIR {data_dir!r} is a file, not a folder: only one source would "
+                "be read",
+                fix=f"give the folder that holds the extracts ({str(path.parent)!r})",
+                kind="source",
+            )
+        )
+
+
 def _cmd_update(args: argparse.Namespace) -> int:
+    from linkage.pipeline import input_warnings
     from linkage.report import check_out_dir
     from linkage.store import Store
 
     out = check_out_dir(args.out)
+    columns = _read_columns(args.columns)
+    warnings = input_warnings(
+        args.data_dir, columns=columns, on_bad_record=args.on_bad_record, strict=args.strict
+    )
     with Store.open(args.store) as store:
         report = store.update(
             args.data_dir,
-            columns=_read_columns(args.columns),
+            columns=columns,
             on_bad_record=args.on_bad_record,
             retrain=args.retrain,
             seed=args.seed,
         )
+        report = dataclasses.replace(report, warnings=warnings)
         report.write(out)
         changes = report.changes
         if changes is not None:
@@ -400,6 +432,16 @@ def _add_run(commands: Any) -> None:
         help="empty or duplicated record_id values: stop with exit code 3 (raise, the default) "
         "or put those rows in rejects.* with their reason and link the rest (reject)",
     )
+    _add_strict(run)
+
+
+def _add_strict(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop with exit code 3 on any warning about the input (a misspelled column, "
+        "unreadable, impossible or ambiguous dates, files skipped, ...) instead of going on",
+    )
 
 
 def _add_update(commands: Any) -> None:
@@ -435,6 +477,7 @@ def _add_update(commands: Any) -> None:
         default="raise",
         help="empty or duplicated record_id values: stop (raise) or put them in rejects (reject)",
     )
+    _add_strict(update)
 
 
 def _add_demo(commands: Any) -> None:

@@ -43,6 +43,9 @@ __all__ = [
 
 MAX_EXAMPLES = 5
 ProblemKind = Literal["source", "schema", "record"]
+#: A warning is an input mistake that can change the results (``strict=True`` raises it); a note
+#: is worth knowing but changes nothing (extra columns carried through, a Latin-1 file re-read).
+Severity = Literal["warning", "note"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +58,21 @@ class Problem:
     fix: str
     examples: tuple[str, ...] = field(default_factory=tuple)
     kind: ProblemKind = "schema"
+    count: int | None = None  # how many records or values, when it is about records
+    severity: Severity = "warning"  # for warnings: see Severity
+
+    def to_dict(self) -> dict[str, object]:
+        """The problem as plain JSON-able values (``summary.json``'s ``warnings``)."""
+        return {
+            "source": self.source,
+            "column": self.column,
+            "kind": self.kind,
+            "severity": self.severity,
+            "count": self.count,
+            "examples": list(self.examples[:MAX_EXAMPLES]),
+            "message": self.message,
+            "fix": self.fix,
+        }
 
     def __str__(self) -> str:
         where = ", ".join(

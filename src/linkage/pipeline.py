@@ -7,13 +7,17 @@ link (which reads through read_sources, the one read path, and normalises) -> ha
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
+
 from linkage.decisions import read_decisions
+from linkage.errors import Problem
 from linkage.handoff import HandoffReport, handoff_report
 
 if TYPE_CHECKING:
@@ -35,6 +39,7 @@ def run(
     on_bad_record: OnBadRecord = "raise",
     store: str | os.PathLike[str] | None = None,
     decisions: Any = None,
+    strict: bool = False,
 ) -> HandoffReport:
     """Read the extracts, link them, compute each identity's handoff status, write the report.
 
@@ -58,6 +63,11 @@ def run(
             is referenced.
         decisions: Reviewers' decisions to honour (a decisions file or frame, see
             :mod:`linkage.decisions`); with ``store``, they are kept in the new store.
+        strict: stop on any warning about the input (``Sources.warnings``: a misspelled
+            column, unreadable, impossible or ambiguous dates, a source given as one file, files
+            skipped) with a :class:`linkage.errors.StrictInputError` (exit code 3 on the command
+            line), before any linking. Without it the warnings are logged, kept in
+            ``report.warnings`` and listed at the top of report.html and in summary.json.
 
     Returns:
         The :class:`linkage.handoff.HandoffReport`; ``report.result`` is the linkage result
@@ -80,7 +90,7 @@ def run(
     try:
         return _run(
             data, out_dir=out_dir, model=model, columns=columns, quiet=quiet, seed=seed,
-            on_bad_record=on_bad_record, store=store, decisions=decisions,
+            on_bad_record=on_bad_record, store=store, decisions=decisions, strict=strict,
         )  # fmt: skip
     except BaseException:
         for folder in made:  # nothing half-written: the folders made for the output go again
@@ -119,24 +129,48 @@ def _run(
     on_bad_record: OnBadRecord,
     store: str | os.PathLike[str] | None,
     decisions: Any,
+    strict: bool,
 ) -> HandoffReport:
     """``run`` once its output folder is known to be writable."""
     if store is not None:
         return _run_into_store(
             data, store, out_dir=out_dir, model=model, columns=columns, seed=seed,
-            on_bad_record=on_bad_record, decisions=decisions,
+            on_bad_record=on_bad_record, decisions=decisions, strict=strict,
         )  # fmt: skip
     from linkage.linking import link
 
     result = link(
         data, model=model, columns=columns, seed=seed, quiet=quiet, on_bad_record=on_bad_record,
-        decisions=decisions,
+        decisions=decisions, strict=strict,
     )  # fmt: skip
     report = handoff_report(result)
     if out_dir is not None:
         files = report.write(out_dir)
         logger.info("open %s", files["report.html"])
     return report
+
+
+def input_warnings(
+    data: Any,
+    *,
+    columns: Mapping[str, ColumnMapping] | None,
+    on_bad_record: OnBadRecord,
+    strict: bool,
+) -> tuple[Problem, ...]:
+    """The warnings of reading ``data`` (on a connection of its own, closed after), for the
+    paths that read through a store; with ``strict``, a :class:`StrictInputError` instead."""
+    from linkage.sources import Sources, read_sources
+
+    if isinstance(data, Sources):
+        return read_sources(data, strict=strict).warnings
+    con = duckdb.connect()
+    try:
+        sources = read_sources(
+            data, columns=columns, on_bad_record=on_bad_record, con=con, strict=strict
+        )
+        return sources.warnings
+    finally:
+        con.close()
 
 
 def _run_into_store(
@@ -149,16 +183,20 @@ def _run_into_store(
     seed: int,
     on_bad_record: OnBadRecord,
     decisions: Any,
+    strict: bool,
 ) -> HandoffReport:
     """``run`` with a store: create it, link the data as its first update, write the report.
-    A run that fails leaves no store behind."""
+    A run that fails leaves no store behind. The input is read once first, apart, for its
+    warnings (the store reads it again)."""
     from linkage.store import Store
 
+    warnings = input_warnings(data, columns=columns, on_bad_record=on_bad_record, strict=strict)
     store = Store.create(path, model=model)
     try:
         if decisions is not None:
             store.add_decisions(read_decisions(decisions))
         report = store.update(data, columns=columns, on_bad_record=on_bad_record, seed=seed)
+        report = dataclasses.replace(report, warnings=warnings)
     except BaseException:
         store.close()
         Path(path).unlink(missing_ok=True)

@@ -74,6 +74,7 @@ def render_html(report: HandoffReport) -> str:
     body = "".join(
         (
             _headline(report),
+            _warnings_section(report),
             _changes_section(report),
             _section("Statuses", _table(_status_table(report), numeric=("identities", "share"))),
             _section("From apprehension to court", _funnel_chart(report)),
@@ -105,6 +106,35 @@ def render_html(report: HandoffReport) -> str:
 # --------------------------------------------------------------------------------------------
 # Sections
 # --------------------------------------------------------------------------------------------
+
+
+#: Input warnings listed at the top of the page; the rest are in summary.json.
+WARNING_ROWS = 10
+
+
+def _warnings_section(report: HandoffReport) -> str:
+    """The input warnings, first thing under the headline: they can change every figure."""
+    found = report.input_warnings
+    if not found:
+        return ""
+    items = "".join(
+        "<li>"
+        + escape(" · ".join(x for x in (w.source or "", w.column or "") if x))
+        + (": " if w.source or w.column else "")
+        + escape(w.message)
+        + (f" (e.g. {escape(', '.join(w.examples[:3]))})" if w.examples else "")
+        + "</li>"
+        for w in found[:WARNING_ROWS]
+    )
+    more = (
+        f'<p class="muted">{len(found) - WARNING_ROWS:,} more in summary.json.</p>'
+        if len(found) > WARNING_ROWS
+        else ""
+    )
+    return (
+        f'\n<div class="headline"><b>{len(found):,} warning(s) about the input</b> (they can '
+        f"change the figures below; a run with --strict stops on them):<ul>{items}</ul>{more}</div>\n"
+    )
 
 
 def _section(title: str, *parts: str) -> str:

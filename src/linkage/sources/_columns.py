@@ -132,8 +132,11 @@ def plan_columns(
     extras = [c for c in unmapped if _key(c) != ROW_NUMBER_COLUMN]
     if len(extras) < len(unmapped):
         warnings.append(_row_number_replaced_warning(item.source))
+    missing = sorted(set(layout) - present)
+    hints = {c: h for c in extras if (h := _close(c, missing))}
+    warnings += [_misspelled_column_warning(item, c, h) for c, h in hints.items()]
     if extras:
-        warnings.append(_extra_columns_warning(item.source, extras, sorted(set(layout) - present)))
+        warnings.append(_extra_columns_note(item.source, extras, hints))
     plan = [(c, t, True) for t in layout for c in item.columns if target_of.get(c) == t]
     plan += [(c, c, False) for c in extras]
     return Plan(columns=tuple(plan))
@@ -314,22 +317,34 @@ def _row_number_replaced_warning(source: str) -> Problem:
     )
 
 
-def _extra_columns_warning(source: str, extras: Sequence[str], missing: Sequence[str]) -> Problem:
-    """The columns outside the layout, with a mapping hint for those close to a missing one."""
-    hints = {c: h for c in extras if (h := _close(c, missing))}
+def _misspelled_column_warning(item: Loaded, column: str, meant: str) -> Problem:
+    """A column outside the layout whose name is close to a layout column that is missing: most
+    likely a typo, which leaves that column empty for every record."""
+    return Problem(
+        source=item.source,
+        column=column,
+        message=f"column {column!r} of {item.label!r} is not in the {item.source} layout and "
+        f"{meant!r} is missing: did you mean {meant!r}? {column!r} is carried through unused, "
+        f"so every record has no {meant}",
+        fix=f"rename the column to {meant!r}, or map it: "
+        f"columns={{'{item.source}': {{'{column}': '{meant}'}}}}",
+        kind="schema",
+    )
+
+
+def _extra_columns_note(source: str, extras: Sequence[str], hints: Mapping[str, str]) -> Problem:
+    """The columns outside the layout (those close to a missing one are warned about apart)."""
     return Problem(
         source=source,
         column=None,
         message=f"{len(extras)} column(s) not in the {source} layout are carried through "
         "unchanged and not used for linking",
-        fix=(
-            "if one is a layout column under another name, map it: "
-            + ", ".join(f"{c!r} -> {h!r}" for c, h in hints.items())
-        )
+        fix="see the warnings for the ones that look misspelled"
         if hints
         else "nothing to do if they are only for reference",
         examples=tuple(extras),
         kind="schema",
+        severity="note",
     )
 
 
