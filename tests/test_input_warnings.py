@@ -344,3 +344,88 @@ def test_warnings_are_listed_in_summary_json_report_html_and_the_command_line(
         linkage.run(bad, model=model_path, strict=True, quiet=True)
     assert main(["--quiet", "run", str(folder), "--out", str(tmp_path / "o3"), "--strict",
                  "--model", str(model_path)]) == 0  # fmt: skip
+
+
+# --- B: the battery: no name or birth date anywhere -------------------------------------------
+
+BIRTH_FORMS = (BIRTH, "2008-03-17", "20080317", "17 Mar 2008")
+
+
+def _secrets_absent(text: str) -> None:
+    for secret in (NAME, SURNAME, *BIRTH_FORMS):
+        assert secret not in text, f"{secret!r} leaked into: {text[:400]}"
+
+
+def _fatal_cases(data, tmp_path: Path) -> dict[str, object]:
+    """Inputs that stop reading, each with the marked child in it."""
+    cbp, ice = _marked(data.sources["cbp"], "cbp"), _marked(data.sources["ice"], "ice")
+    nohead = tmp_path / "nohead"
+    nohead.mkdir()
+    cbp.to_csv(nohead / "cbp.csv", index=False, header=False)
+    frame_nohead = cbp.copy()
+    frame_nohead.columns = [str(v) for v in cbp.iloc[0]]
+    dup = cbp.copy()
+    dup.loc[1, "record_id"] = dup.loc[0, "record_id"]
+    empty_id = cbp.copy()
+    empty_id.loc[0, "record_id"] = None
+    unreadable = _marked(data.sources["cbp"], "cbp")
+    unreadable.loc[0, "dob"] = "17 Mar 2008"
+    return {
+        "no header row (file)": nohead,
+        "no header row (frame)": {"cbp": frame_nohead},
+        "repeated record id": {"cbp": dup},
+        "empty record id": {"cbp": empty_id},
+        "no name column": {"ice": ice.rename(columns={"full_name": "nombre"})},
+        "no event date": {"cbp": cbp.drop(columns=["event_date"])},
+        "strict": {"cbp": unreadable},
+    }
+
+
+def _damaged_folder(data, tmp_path: Path) -> Path:
+    """Every source damaged in a way that reads on, with warnings and rejects."""
+    folder = tmp_path / "damaged"
+    folder.mkdir()
+    cbp = _marked(data.sources["cbp"], "cbp").rename(columns={"last_name": "lsat_name"})
+    cbp.loc[1, ["first_name", "dob"]] = [NAME, "17 Mar 2008"]
+    cbp.loc[2, ["first_name", "dob"]] = [NAME, "03/17/2098"]
+    cbp.to_csv(folder / "cbp.csv", index=False)
+    lines = (folder / "cbp.csv").read_text(encoding="utf-8").splitlines()
+    lines.insert(5, f"x1,{NAME},,{SURNAME},,{BIRTH},M,,03/01/2021,one,field,too,many,here")
+    (folder / "cbp.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ice = _marked(data.sources["ice"], "ice")
+    ice.loc[0, "nta_issued_date"] = "17 Mar 2008"
+    ice.to_csv(folder / "ice.csv", index=False, encoding="latin-1", errors="replace")
+    hhs = _marked(data.sources["hhs"], "hhs")
+    hhs.loc[1, "record_id"] = hhs.loc[0, "record_id"]
+    hhs.to_csv(folder / "hhs.csv", index=False)
+    _marked(data.sources["eoir"], "eoir").to_csv(folder / "eoir.csv", index=False)
+    (folder / "stray.txt").write_text("a stray file")
+    return folder
+
+
+@pytest.mark.slow
+def test_no_name_or_birth_date_in_any_error_warning_log_line_or_report_page(
+    data, model_path, tmp_path, caplog, capsys
+):
+    caplog.set_level(logging.DEBUG)
+    for case, value in _fatal_cases(data, tmp_path).items():
+        with pytest.raises(LinkageError) as raised:
+            linkage.read_sources(value, strict=True)
+        _secrets_absent(f"{case}: {raised.value}")
+
+    out = tmp_path / "out"
+    folder = _damaged_folder(data, tmp_path)
+    code = main(["--debug", "run", str(folder), "--out", str(out), "--model", str(model_path),
+                 "--on-bad-record", "reject"])  # fmt: skip
+    printed = capsys.readouterr()
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert len(summary["warnings"]) >= 5 and summary["rejects"] >= 2
+    for text in (
+        printed.out,
+        printed.err,
+        (out / "report.html").read_text(encoding="utf-8"),
+        (out / "summary.json").read_text(encoding="utf-8"),
+        "\n".join(r.getMessage() for r in caplog.records),
+    ):
+        _secrets_absent(text)
