@@ -429,3 +429,29 @@ def test_no_name_or_birth_date_in_any_error_warning_log_line_or_report_page(
         "\n".join(r.getMessage() for r in caplog.records),
     ):
         _secrets_absent(text)
+
+
+@pytest.mark.slow
+def test_update_with_strict_stops_on_a_warning_and_leaves_the_store_as_it_was(
+    data, folder, model_path, tmp_path, capsys
+):
+    from linkage.store import Store
+
+    store = str(tmp_path / "s.duckdb")
+    run = ["--quiet", "run", str(folder), "--store", store, "--model", str(model_path)]
+    assert main([*run, "--out", str(tmp_path / "o1")]) == 0
+    month = tmp_path / "month"
+    month.mkdir()
+    cbp = data.sources["cbp"].head(20).rename(columns={"last_name": "lsat_name"})
+    cbp.assign(record_id=cbp["record_id"] + "-new").to_csv(month / "cbp.csv", index=False)
+    update = ["--quiet", "update", str(month), "--store", store, "--out", str(tmp_path / "o2")]
+
+    assert main([*update, "--strict"]) == EXIT_INPUT
+    assert "did you mean 'last_name'" in capsys.readouterr().err
+    with Store.open(store) as opened:
+        assert len(opened.updates()) == 1
+    assert main(update) == 0  # without --strict: read on, and say so at the end
+    printed = capsys.readouterr().out
+    assert "warning(s) about the input" in printed and "lsat_name" in printed
+    summary = json.loads((tmp_path / "o2" / "summary.json").read_text(encoding="utf-8"))
+    assert [w["column"] for w in summary["warnings"]] == ["lsat_name"]
