@@ -16,10 +16,14 @@ def test_every_public_error_is_a_linkage_error():
         "BlockingError",
         "EvaluationError",
         "ResourceError",
+        "OutputError",
+        "StrictInputError",
     ):
         assert issubclass(getattr(linkage, name), linkage.LinkageError)
     assert issubclass(linkage.SchemaError, ValueError)
     assert issubclass(linkage.BlockingError, RuntimeError)
+    assert issubclass(linkage.OutputError, OSError)
+    assert issubclass(linkage.StrictInputError, linkage.InputError)
 
 
 def test_all_problems_reported_at_once_with_examples_and_fix():

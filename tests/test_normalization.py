@@ -263,9 +263,9 @@ DOBS = [
     ("04/05/2009", "2009-04-05", None, False),  # ambiguous: the source's US format wins
     ("02/30/2010", None, "unparseable", None),
     ("not a date", None, "unparseable", None),
-    ("12/31/2099", "2099-12-31", "future", False),
+    ("12/31/2099", None, "future", None),  # impossible: flagged, and never used as a value
     ("01/01/2008", "2008-01-01", None, True),
-    ("06/01/2021", "2021-06-01", "after_event", False),  # event_date is 2021-03-01
+    ("06/01/2021", None, "after_event", None),  # event_date is 2021-03-01: born after it
     ("", None, "missing", None),
 ]
 

@@ -59,9 +59,10 @@ _full_name = st.one_of(
 
 #: Dates the layout promises to read, in every source format (1900-2100: compact 8-digit dates
 #: outside 1800-2200 are read as MMDDYYYY on purpose).
-_real_date = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
 _FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%Y%m%d")
-_well_formed = st.tuples(_real_date, st.sampled_from(_FORMATS))
+#: Dates that can have happened: later ones are impossible and read as empty (issue 15).
+_possible_date = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date.today())
+_well_formed = st.tuples(_possible_date, st.sampled_from(_FORMATS))
 _date_text = st.one_of(
     st.none(),
     _text,

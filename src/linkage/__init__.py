@@ -18,12 +18,14 @@ from linkage.errors import (
     InputError,
     LinkageError,
     ModelError,
+    OutputError,
     Problem,
     RecordError,
     ResourceError,
     SchemaError,
     SourceError,
     StoreError,
+    StrictInputError,
 )
 from linkage.evaluation import Evaluation, StatusScores, evaluate
 from linkage.handoff import HandoffReport, handoff_report, identity_statuses
@@ -48,6 +50,7 @@ __all__ = [
     "LinkageResult",
     "Model",
     "ModelError",
+    "OutputError",
     "Problem",
     "RecordError",
     "Records",
@@ -57,6 +60,7 @@ __all__ = [
     "StatusScores",
     "Store",
     "StoreError",
+    "StrictInputError",
     "Thresholds",
     "TrainingConfig",
     "__version__",

@@ -8,6 +8,7 @@ synthetic data, scored against its truth), ``synth`` (write synthetic data) and 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -23,8 +24,10 @@ from linkage.errors import (
     InputError,
     LinkageError,
     ModelError,
+    OutputError,
     Problem,
     ResourceError,
+    SourceError,
     StoreError,
 )
 
@@ -51,7 +54,8 @@ EXIT_CODES: dict[int, str] = {
     EXIT_INTERNAL: "internal error (a bug: the message says so; run again with --debug)",
     EXIT_USAGE: "usage error: unknown command or option, missing argument",
     EXIT_INPUT: "bad input: unreadable or missing files, missing columns, bad record ids, "
-    "clusters and truth that do not match (every problem is listed)",
+    "clusters and truth that do not match (every problem is listed), an output folder that "
+    "cannot be written, or any input warning with --strict",
     EXIT_MODEL: "model or blocking error: a model file that cannot be used, or a blocking "
     "rule that would compare too many pairs",
     EXIT_RESOURCES: "out of memory or temporary disk space (the message says which step and how "
@@ -103,11 +107,17 @@ def _read_columns(path: str | None) -> dict[str, dict[str, str]] | None:
 def _print_report(report: Any, out_dir: Path) -> None:
     print(repr(report))
     print(f"report: {out_dir / 'report.html'}")
+    found = getattr(report, "input_warnings", ())
+    if found:  # last, where a reader looks: they can change every figure above
+        print(f"{len(found)} warning(s) about the input (--strict stops on them):")
+        for warning in found:
+            print(f"  - {warning}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from linkage.pipeline import run
 
+    _check_data_dir(args.data_dir)
     out = Path(args.out)
     report = run(
         args.data_dir,
@@ -119,6 +129,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         on_bad_record=args.on_bad_record,
         store=args.store,
         decisions=args.decisions,
+        strict=args.strict,
     )
     if args.save_model:
         result = cast("LinkageResult", report.result)
@@ -130,18 +141,42 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_data_dir(data_dir: str) -> None:
+    """DATA_DIR is a folder: one file there would read one source and count every child as
+    never handed to HHS (the Python API reads one file, with a warning, when asked to)."""
+    path = Path(data_dir)
+    if path.is_file():
+        raise SourceError(
+            Problem(
+                source=None,
+                column=None,
+                message=f"DATA_DIR {data_dir!r} is a file, not a folder: only one source would "
+                "be read",
+                fix=f"give the folder that holds the extracts ({str(path.parent)!r})",
+                kind="source",
+            )
+        )
+
+
 def _cmd_update(args: argparse.Namespace) -> int:
+    from linkage.pipeline import input_warnings
+    from linkage.report import check_out_dir
     from linkage.store import Store
 
-    out = Path(args.out)
+    out = check_out_dir(args.out)
+    columns = _read_columns(args.columns)
+    warnings = input_warnings(
+        args.data_dir, columns=columns, on_bad_record=args.on_bad_record, strict=args.strict
+    )
     with Store.open(args.store) as store:
         report = store.update(
             args.data_dir,
-            columns=_read_columns(args.columns),
+            columns=columns,
             on_bad_record=args.on_bad_record,
             retrain=args.retrain,
             seed=args.seed,
         )
+        report = dataclasses.replace(report, warnings=warnings)
         report.write(out)
         changes = report.changes
         if changes is not None:
@@ -204,8 +239,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from linkage import synthetic
     from linkage.evaluation import evaluate
     from linkage.pipeline import run
+    from linkage.report import check_out_dir
 
-    out = Path(args.out)
+    out = check_out_dir(args.out)
     started = time.perf_counter()
     logger.info("demo: generating %d synthetic children (seed %d)", args.children, args.seed)
     data = synthetic.generate(args.children, seed=args.seed)
@@ -448,6 +484,16 @@ def _add_run(commands: Any) -> None:
         help="empty or duplicated record_id values: stop with exit code 3 (raise, the default) "
         "or put those rows in rejects.* with their reason and link the rest (reject)",
     )
+    _add_strict(run)
+
+
+def _add_strict(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop with exit code 3 on any warning about the input (a misspelled column, "
+        "unreadable, impossible or ambiguous dates, files skipped, ...) instead of going on",
+    )
 
 
 def _add_update(commands: Any) -> None:
@@ -483,6 +529,7 @@ def _add_update(commands: Any) -> None:
         default="raise",
         help="empty or duplicated record_id values: stop (raise) or put them in rejects (reject)",
     )
+    _add_strict(update)
 
 
 def _add_review(commands: Any) -> None:
@@ -667,7 +714,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _exit_code(error: BaseException) -> int:
-    if isinstance(error, (InputError, EvaluationError, OSError)):
+    if isinstance(error, (InputError, EvaluationError, OutputError, OSError)):
         return EXIT_INPUT
     if isinstance(error, (ModelError, BlockingError)):
         return EXIT_MODEL

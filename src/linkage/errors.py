@@ -6,11 +6,13 @@ The tree::
     ├── InputError(ValueError)        the input cannot be used as given
     │   ├── SourceError               an unknown source name, a missing or unreadable file
     │   ├── SchemaError               missing required columns, no usable name columns, bad mapping
-    │   └── RecordError               empty or duplicated ``record_id`` values
+    │   ├── RecordError               empty or duplicated ``record_id`` values
+    │   └── StrictInputError          warnings about the input, raised because strict=True
     ├── ModelError(ValueError)        a model file or settings that cannot be used
     ├── BlockingError(RuntimeError)   a blocking rule would compare too many pairs
     ├── ResourceError(RuntimeError)   the engine ran out of memory or temporary disk
     ├── StoreError(RuntimeError)      a linkage store that cannot be created, opened or written
+    ├── OutputError(OSError)          an output folder that is a file, or cannot be written
     └── EvaluationError(ValueError)   clusters and truth that cannot be scored together
 
 ``InputError`` can hold several :class:`Problem` s: validation reports every problem at once,
@@ -30,15 +32,20 @@ __all__ = [
     "InputError",
     "LinkageError",
     "ModelError",
+    "OutputError",
     "Problem",
     "RecordError",
     "SchemaError",
     "SourceError",
     "StoreError",
+    "StrictInputError",
 ]
 
 MAX_EXAMPLES = 5
 ProblemKind = Literal["source", "schema", "record"]
+#: A warning is an input mistake that can change the results (``strict=True`` raises it); a note
+#: is worth knowing but changes nothing (extra columns carried through, a Latin-1 file re-read).
+Severity = Literal["warning", "note"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +58,21 @@ class Problem:
     fix: str
     examples: tuple[str, ...] = field(default_factory=tuple)
     kind: ProblemKind = "schema"
+    count: int | None = None  # how many records or values, when it is about records
+    severity: Severity = "warning"  # for warnings: see Severity
+
+    def to_dict(self) -> dict[str, object]:
+        """The problem as plain JSON-able values (``summary.json``'s ``warnings``)."""
+        return {
+            "source": self.source,
+            "column": self.column,
+            "kind": self.kind,
+            "severity": self.severity,
+            "count": self.count,
+            "examples": list(self.examples[:MAX_EXAMPLES]),
+            "message": self.message,
+            "fix": self.fix,
+        }
 
     def __str__(self) -> str:
         where = ", ".join(
@@ -101,6 +123,11 @@ class RecordError(InputError):
     """``record_id`` values that are empty or not unique within their source."""
 
 
+class StrictInputError(InputError):
+    """The input gave warnings (``Sources.warnings``) and ``strict=True`` / ``--strict`` was asked:
+    every warning is one of ``problems``."""
+
+
 class ModelError(LinkageError, ValueError):
     """A saved model or settings that cannot be used."""
 
@@ -115,6 +142,11 @@ class ResourceError(LinkageError, RuntimeError):
 
 class StoreError(LinkageError, RuntimeError):
     """A linkage store that cannot be created, opened or written (in use, another version)."""
+
+
+class OutputError(LinkageError, OSError):
+    """An output folder that is a file, lies under a file, or cannot be written; raised before
+    any linking starts."""
 
 
 class EvaluationError(LinkageError, ValueError):

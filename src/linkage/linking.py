@@ -25,10 +25,11 @@ from linkage.blocking import DEFAULT_BLOCKING_RULES, DEFAULT_MAX_COMPARISONS, co
 from linkage.clustering import cluster
 from linkage.decisions import read_decisions, to_constraints
 from linkage.engine import Engine, out_of_resources
-from linkage.errors import LinkageError, ModelError
+from linkage.errors import LinkageError, ModelError, Problem
 from linkage.model import (
     Model,
     TrainingConfig,
+    check_model_columns,
     explainer,
     predict,
     prepare_input,
@@ -63,6 +64,11 @@ class LinkageResult:
     blocking: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     clustering: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     _explainer: Any = field(default=None, repr=False)
+
+    @property
+    def input_warnings(self) -> tuple[Problem, ...]:
+        """What reading the input found (:attr:`linkage.Sources.warnings`)."""
+        return self.records_.sources.warnings
 
     def clusters(self) -> pd.DataFrame:
         """One row per input record: ``source, record_id, identity_id, link_probability``."""
@@ -253,6 +259,7 @@ def link(
     quiet: bool = False,
     on_bad_record: OnBadRecord = "raise",
     decisions: pd.DataFrame | str | Path | None = None,
+    strict: bool = False,
 ) -> LinkageResult:
     """Link records of the same child across (and within) CBP, ICE, HHS and court extracts.
 
@@ -278,11 +285,15 @@ def link(
         decisions: reviewers' decisions (a decisions file or frame: ``source_l, record_id_l,
             source_r, record_id_r, decision``, see :mod:`linkage.decisions`), honoured in
             clustering: ``same`` keeps two records together, ``different`` apart.
+        strict: stop on any warning about the input (a misspelled column, unreadable or
+            impossible dates, ...) with a :class:`~linkage.errors.StrictInputError`, before any
+            linking; the warnings are ``result.input_warnings`` otherwise.
 
     Returns:
         :class:`LinkageResult`; its ``model`` carries the thresholds that were used.
 
     Raises:
+        StrictInputError: with ``strict=True``, the input gave warnings.
         ModelError: the model cannot be used (or ``thresholds`` change its comparisons).
         BlockingError: blocking would compare more than ``max_comparisons`` pairs.
     """
@@ -292,7 +303,7 @@ def link(
             records = (
                 data
                 if isinstance(data, Records)
-                else normalize(data, columns=columns, on_bad_record=on_bad_record)
+                else normalize(data, columns=columns, on_bad_record=on_bad_record, strict=strict)
             )
         con = records.con
         with _timed(timings, "train"):
@@ -339,6 +350,10 @@ def _model_for(
     after the candidate pairs were counted (a rule that would explode stops before training)."""
     if isinstance(model, (str, Path)):
         model = Model.load(model)
+    if model is not None:  # before blocking runs its SQL: name the columns, not an SQL error
+        check_model_columns(
+            model, [r[0] for r in con.execute(f"DESCRIBE {MODEL_INPUT}").fetchall()]
+        )
     count_comparisons(
         con,
         MODEL_INPUT,

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ from linkage.thresholds import Thresholds
 __all__ = [
     "Model",
     "TrainingConfig",
+    "check_model_columns",
     "explainer",
     "predict",
     "predict_blocked",
@@ -575,9 +577,56 @@ def _term_frequency_columns(settings: dict[str, Any]) -> list[str]:
     return found
 
 
+#: A column of a comparison's SQL: ``name_l`` / ``name_r``, quoted or not.
+_PAIR_COLUMN = re.compile(r'"?\b([A-Za-z_][A-Za-z0-9_]*?)_[lr]\b"?')
+
+
+def _columns_used(model: Model) -> dict[str, list[str]]:
+    """Column -> what uses it (blocking rules, comparisons) in ``model``."""
+    used: dict[str, list[str]] = {}
+    for rule in model.blocking_rules:
+        for column in (*rule.columns, *(rule.right_columns or ())):
+            used.setdefault(column, []).append(f"blocking rule {rule.name!r}")
+    for comparison in model.settings.get("comparisons", []):
+        name = str(comparison.get("output_column_name", "?"))
+        for level in comparison.get("comparison_levels", []):
+            found = _PAIR_COLUMN.findall(str(level.get("sql_condition", "")))
+            if level.get("tf_adjustment_column"):
+                found.append(str(level["tf_adjustment_column"]))
+            for column in found:
+                where = used.setdefault(column, [])
+                if f"comparison {name!r}" not in where:
+                    where.append(f"comparison {name!r}")
+    return used
+
+
+def check_model_columns(model: Model, columns: Iterable[str]) -> None:
+    """Raise a :class:`ModelError` when ``model`` reads columns that are not in ``columns``.
+
+    ``columns`` are the model input's (see :func:`prepare_input`). A model saved by another
+    version of `linkage`, or edited by hand, can name columns this version does not make; this
+    says which and where, instead of an SQL error in the middle of scoring.
+    """
+    have = set(columns)
+    missing = {c: w for c, w in _columns_used(model).items() if c not in have}
+    if not missing:
+        return
+    shown = "; ".join(f"{c!r} (used by {', '.join(w[:3])})" for c, w in sorted(missing.items()))
+    raise ModelError(
+        f"the model reads {len(missing)} column(s) that the model input does not have: {shown}. "
+        f"Fix: train a new model on this data (omit --model / model=), or use a model saved by "
+        f"linkage {__version__}"
+    )
+
+
 def _settings_for(model: Model, con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]:
     """A copy of the model's Splink settings, its prior scaled to the records of ``table``
-    (see :func:`prior_for`)."""
+    (see :func:`prior_for`).
+
+    Raises:
+        ModelError: the model reads columns that ``table`` does not have.
+    """
+    check_model_columns(model, [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()])
     settings: dict[str, Any] = json.loads(json.dumps(model.settings))
     records = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
     if settings.get("probability_two_random_records_match"):

@@ -6,13 +6,18 @@ link (which reads through read_sources, the one read path, and normalises) -> ha
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
+
 from linkage.decisions import read_decisions
+from linkage.errors import Problem
 from linkage.handoff import HandoffReport, handoff_report
 
 if TYPE_CHECKING:
@@ -34,6 +39,7 @@ def run(
     on_bad_record: OnBadRecord = "raise",
     store: str | os.PathLike[str] | None = None,
     decisions: Any = None,
+    strict: bool = False,
 ) -> HandoffReport:
     """Read the extracts, link them, compute each identity's handoff status, write the report.
 
@@ -57,6 +63,11 @@ def run(
             is referenced.
         decisions: Reviewers' decisions to honour (a decisions file or frame, see
             :mod:`linkage.decisions`); with ``store``, they are kept in the new store.
+        strict: stop on any warning about the input (``Sources.warnings``: a misspelled
+            column, unreadable, impossible or ambiguous dates, a source given as one file, files
+            skipped) with a :class:`linkage.errors.StrictInputError` (exit code 3 on the command
+            line), before any linking. Without it the warnings are logged, kept in
+            ``report.warnings`` and listed at the top of report.html and in summary.json.
 
     Returns:
         The :class:`linkage.handoff.HandoffReport`; ``report.result`` is the linkage result
@@ -66,6 +77,8 @@ def run(
         InputError: the input cannot be read (every problem listed).
         ModelError: the model cannot be used.
         BlockingError: a blocking rule would compare too many pairs.
+        OutputError: ``out_dir`` is a file, lies under a file or cannot be written (found
+            before any reading or linking).
 
     Example:
         >>> import linkage  # doctest: +SKIP
@@ -73,22 +86,91 @@ def run(
         >>> report.status_counts()  # doctest: +SKIP
         {'not_transferred': 160, 'no_nta': 610, 'nta_not_filed': 600, ...}
     """
+    made = _folders_to_make(out_dir)
+    try:
+        return _run(
+            data, out_dir=out_dir, model=model, columns=columns, quiet=quiet, seed=seed,
+            on_bad_record=on_bad_record, store=store, decisions=decisions, strict=strict,
+        )  # fmt: skip
+    except BaseException:
+        for folder in made:  # nothing half-written: the folders made for the output go again
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _folders_to_make(out_dir: str | os.PathLike[str] | None) -> list[Path]:
+    """The output folder and its parents that do not exist yet, deepest first; then the folder
+    is checked (made and probed) before the expensive work, not after it."""
+    if out_dir is None:
+        return []
+    from linkage.report import check_out_dir
+
+    out = Path(out_dir)
+    made = [p for p in (out, *out.parents) if not p.exists()]
+    try:
+        check_out_dir(out)
+    except BaseException:
+        for folder in made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    return made
+
+
+def _run(
+    data: Any,
+    *,
+    out_dir: str | os.PathLike[str] | None,
+    model: Any,
+    columns: Mapping[str, ColumnMapping] | None,
+    quiet: bool,
+    seed: int,
+    on_bad_record: OnBadRecord,
+    store: str | os.PathLike[str] | None,
+    decisions: Any,
+    strict: bool,
+) -> HandoffReport:
+    """``run`` once its output folder is known to be writable."""
     if store is not None:
         return _run_into_store(
             data, store, out_dir=out_dir, model=model, columns=columns, seed=seed,
-            on_bad_record=on_bad_record, decisions=decisions,
+            on_bad_record=on_bad_record, decisions=decisions, strict=strict,
         )  # fmt: skip
     from linkage.linking import link
 
     result = link(
         data, model=model, columns=columns, seed=seed, quiet=quiet, on_bad_record=on_bad_record,
-        decisions=decisions,
+        decisions=decisions, strict=strict,
     )  # fmt: skip
     report = handoff_report(result)
     if out_dir is not None:
         files = report.write(out_dir)
         logger.info("open %s", files["report.html"])
     return report
+
+
+def input_warnings(
+    data: Any,
+    *,
+    columns: Mapping[str, ColumnMapping] | None,
+    on_bad_record: OnBadRecord,
+    strict: bool,
+) -> tuple[Problem, ...]:
+    """The warnings of reading ``data`` (on a connection of its own, closed after), for the
+    paths that read through a store; with ``strict``, a :class:`StrictInputError` instead."""
+    from linkage.sources import Sources, read_sources
+
+    if isinstance(data, Sources):
+        return read_sources(data, strict=strict).warnings
+    con = duckdb.connect()
+    try:
+        sources = read_sources(
+            data, columns=columns, on_bad_record=on_bad_record, con=con, strict=strict
+        )
+        return sources.warnings
+    finally:
+        con.close()
 
 
 def _run_into_store(
@@ -101,16 +183,20 @@ def _run_into_store(
     seed: int,
     on_bad_record: OnBadRecord,
     decisions: Any,
+    strict: bool,
 ) -> HandoffReport:
     """``run`` with a store: create it, link the data as its first update, write the report.
-    A run that fails leaves no store behind."""
+    A run that fails leaves no store behind. The input is read once first, apart, for its
+    warnings (the store reads it again)."""
     from linkage.store import Store
 
+    warnings = input_warnings(data, columns=columns, on_bad_record=on_bad_record, strict=strict)
     store = Store.create(path, model=model)
     try:
         if decisions is not None:
             store.add_decisions(read_decisions(decisions))
         report = store.update(data, columns=columns, on_bad_record=on_bad_record, seed=seed)
+        report = dataclasses.replace(report, warnings=warnings)
     except BaseException:
         store.close()
         Path(path).unlink(missing_ok=True)

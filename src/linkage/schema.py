@@ -12,7 +12,10 @@ __all__ = [
     "ABSENTIA_TRUE",
     "CANONICAL_COLUMNS",
     "COMMON_COLUMNS",
+    "DATE_COLUMNS",
     "DATE_FORMATS",
+    "DATE_YEARS_AHEAD",
+    "EARLIEST_DATE",
     "EOIR_NATIONALITY_CODES",
     "NAME_PLACEHOLDERS",
     "REQUIRED_COLUMNS",
@@ -67,6 +70,26 @@ SOURCE_DATE_FORMAT: dict[str, DateFormat] = {
     "ice": "iso",
     "hhs": "us",
     "eoir": "compact",
+}
+
+#: The date columns of the layout.
+DATE_COLUMNS: tuple[str, ...] = (
+    "dob",
+    "event_date",
+    "nta_issued_date",
+    "release_date",
+    "hearing_date",
+)
+#: Dates before this day are impossible (placeholders such as ``01/01/0001``): nulled and counted.
+EARLIEST_DATE = "1900-01-01"
+#: How many years after the day of the run a date of each column may lie; later is impossible
+#: (``12/31/9999``, a birth in 2090): nulled and counted. Hearings are scheduled ahead.
+DATE_YEARS_AHEAD: dict[str, int] = {
+    "dob": 0,
+    "event_date": 0,
+    "nta_issued_date": 0,
+    "release_date": 0,
+    "hearing_date": 10,
 }
 
 #: Name values that mean "no name": they become null.
@@ -175,6 +198,7 @@ CANONICAL_COLUMNS: dict[str, str] = {
     # events
     "event_date": "DATE",
     "nta_issued_date": "DATE",  # ice
+    "nta_issued": "BOOLEAN",  # ice: an NTA date is given, readable or not (the status asks no more)
     "release_date": "DATE",  # hhs
     "hearing_date": "DATE",  # eoir
     "absentia": "BOOLEAN",  # eoir

@@ -13,6 +13,7 @@ import pandas as pd
 
 from linkage import tables
 from linkage._version import __version__
+from linkage.errors import Problem
 from linkage.handoff._sql import table_columns
 from linkage.schema import LOST_MEANING, LOST_STATUSES, SOURCES, STATUSES
 
@@ -147,6 +148,9 @@ class HandoffReport:
             (:func:`linkage.review.precision_estimate`: the precision of the links estimated
             from the sample checked, with its interval, and the identities whose status rests
             on an unreviewed uncertain link); None for a run without a store.
+        warnings: What reading the input found (:attr:`linkage.Sources.warnings`): listed at
+            the top of report.html and in summary.json (``warnings``, and ``notes`` for those of
+            severity ``"note"``).
     """
 
     identities: pd.DataFrame
@@ -160,6 +164,12 @@ class HandoffReport:
     result: LinkedData = field(repr=False)
     changes: pd.DataFrame | None = field(default=None, repr=False)
     review: dict[str, Any] | None = field(default=None, repr=False)
+    warnings: tuple[Problem, ...] = field(default=(), repr=False)
+
+    @property
+    def input_warnings(self) -> tuple[Problem, ...]:
+        """The warnings of severity ``"warning"`` (input mistakes that can change the results)."""
+        return tuple(w for w in self.warnings if w.severity == "warning")
 
     # -- views ---------------------------------------------------------------------------------
 
@@ -231,6 +241,8 @@ class HandoffReport:
                 "lost_only_by_exact_join": self.lost_only_by_exact_join,
                 "lost_only_by_linkage": self.lost_only_by_linkage,
             },
+            "warnings": [w.to_dict() for w in self.input_warnings],
+            "notes": [w.to_dict() for w in self.warnings if w.severity != "warning"],
         }
 
     # -- actions -------------------------------------------------------------------------------

@@ -67,10 +67,18 @@ _AGE_SQL = (
 
 
 def identities_sql(
-    records: str, clusters: str, *, review_threshold: float, contested: bool = False
+    records: str,
+    clusters: str,
+    *,
+    review_threshold: float,
+    contested: bool = False,
+    nta_issued: str = "coalesce(r.nta_issued, false) OR r.nta_issued_date IS NOT NULL",
 ) -> str:
     """The one query behind :func:`identity_statuses`; ``records``/``clusters`` are FROM items.
-    ``contested``: ``clusters`` has a ``contested_link`` column (clusters made by ``link``)."""
+    ``contested``: ``clusters`` has a ``contested_link`` column (clusters made by ``link``).
+    ``nta_issued``: SQL over ``r``, whether the record gives an NTA date (readable or not: the
+    status asks only for a value); ``r.nta_issued_date IS NOT NULL`` for records made without
+    the ``nta_issued`` column (see ``_stage._nta_issued_sql``)."""
     age = f"CASE WHEN m.dob IS NULL OR ref_date IS NULL THEN NULL ELSE {_AGE_SQL} END"
     counts = ",\n".join(f"count(*) FILTER (WHERE source = {sql_str(s)}) AS n_{s}" for s in SOURCES)
     return f"""
@@ -79,6 +87,7 @@ def identities_sql(
                {"c.contested_link" if contested else "NULL::DOUBLE AS contested_link"},
                r.source, r.a_number, r.dob,
                r.dob_is_placeholder, r.sex, r.country, r.event_date, r.nta_issued_date,
+               {nta_issued} AS nta_issued,
                r.release_date, r.hearing_date, r.absentia, r.address, r.zip5
         FROM {clusters} AS c JOIN {records} AS r ON c.unique_id = r.unique_id
     ),
@@ -91,6 +100,7 @@ def identities_sql(
                min(event_date) FILTER (WHERE source = 'cbp') AS apprehension_date,
                min(event_date) FILTER (WHERE source = 'ice') AS ice_book_in_date,
                min(nta_issued_date) FILTER (WHERE source = 'ice') AS nta_issued_date,
+               coalesce(bool_or(nta_issued) FILTER (WHERE source = 'ice'), false) AS any_nta,
                min(event_date) FILTER (WHERE source = 'hhs') AS orr_referral_date,
                max(release_date) FILTER (WHERE source = 'hhs') AS orr_release_date,
                coalesce(min(hearing_date) FILTER (WHERE source = 'eoir'),
@@ -125,7 +135,7 @@ def identities_sql(
            CASE WHEN n_hhs = 0 THEN {sql_str(NOT_TRANSFERRED)}
                 WHEN n_eoir > 0 AND any_absentia THEN {sql_str(FAILED_TO_APPEAR)}
                 WHEN n_eoir > 0 THEN {sql_str(IN_PROCEEDINGS)}
-                WHEN nta_issued_date IS NOT NULL THEN {sql_str(NTA_NOT_FILED)}
+                WHEN any_nta THEN {sql_str(NTA_NOT_FILED)}
                 ELSE {sql_str(NO_NTA)} END AS status,
            n_records, {", ".join(f"n_{s}" for s in SOURCES)},
            a_numbers,

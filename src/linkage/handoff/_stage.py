@@ -146,8 +146,17 @@ def identity_statuses(
             clusters,
             review_threshold=review_threshold,
             contested=_has_contested_links(con, clusters),
+            nta_issued=_nta_issued_sql(con, records),
         )
     )
+
+
+def _nta_issued_sql(con: duckdb.DuckDBPyConnection, records: str) -> str:
+    """Whether a record gives an NTA: ``nta_issued`` (a date readable or not), or, for records
+    made without that column, a readable ``nta_issued_date``."""
+    have = set(table_columns(con, records) or ())
+    readable = "r.nta_issued_date IS NOT NULL"
+    return f"coalesce(r.nta_issued, false) OR {readable}" if "nta_issued" in have else readable
 
 
 def handoff_report(
@@ -207,6 +216,7 @@ def handoff_report(
         rejects=_rejects(con),
         review_threshold=float(review_threshold),
         result=linked,
+        warnings=tuple(getattr(linked, "input_warnings", ())),
     )
     logger.info(
         "handoff: %d identities, %d %s (exact A-number join: %d)",
@@ -220,6 +230,7 @@ def handoff_report(
 
 def _write_identities(con: duckdb.DuckDBPyConnection, *, review_threshold: float) -> None:
     """The identities of the linkage, and the clusters and identities of the exact join."""
+    nta = _nta_issued_sql(con, tables.RECORDS)
     con.execute(
         f"CREATE OR REPLACE TABLE {tables.IDENTITIES} AS "
         + identities_sql(
@@ -227,6 +238,7 @@ def _write_identities(con: duckdb.DuckDBPyConnection, *, review_threshold: float
             tables.CLUSTERS,
             review_threshold=review_threshold,
             contested=_has_contested_links(con, tables.CLUSTERS),
+            nta_issued=nta,
         )
     )
     con.execute(
@@ -236,7 +248,10 @@ def _write_identities(con: duckdb.DuckDBPyConnection, *, review_threshold: float
     con.execute(
         f"CREATE OR REPLACE TABLE {tables.IDENTITIES_EXACT_JOIN} AS "
         + identities_sql(
-            tables.RECORDS, tables.CLUSTERS_EXACT_JOIN, review_threshold=review_threshold
+            tables.RECORDS,
+            tables.CLUSTERS_EXACT_JOIN,
+            review_threshold=review_threshold,
+            nta_issued=nta,
         )
     )
 

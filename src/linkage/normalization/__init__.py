@@ -58,6 +58,7 @@ def normalize(
     *,
     columns: Mapping[str, Mapping[str, str]] | None = None,
     on_bad_record: OnBadRecord = "raise",
+    strict: bool = False,
 ) -> Records:
     """Normalise the sources into the canonical records table (:data:`linkage.tables.RECORDS`).
 
@@ -68,6 +69,8 @@ def normalize(
             sources still to be read (it refuses a mapping for sources already read).
         on_bad_record: what :func:`linkage.read_sources` does with empty or repeated
             ``record_id`` values of sources still to be read (``"raise"`` or ``"reject"``).
+        strict: raise the input's warnings as a :class:`~linkage.errors.StrictInputError`
+            (see :func:`linkage.read_sources`).
 
     Returns:
         :class:`Records`, whose ``con`` holds the records table with the columns of
@@ -82,7 +85,7 @@ def normalize(
         >>> rec.loc[0, ["given_name_1", "paternal_surname", "maternal_surname", "a_number"]].tolist()
         ['MARIA', 'LOPEZ', 'CHUB', '012345678']
     """
-    sources = read_sources(sources, columns=columns, on_bad_record=on_bad_record)
+    sources = read_sources(sources, columns=columns, on_bad_record=on_bad_record, strict=strict)
     con = sources.con
     logger.info("normalising %s", ", ".join(f"{s}" for s in sources.tables))
     try:

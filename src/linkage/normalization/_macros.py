@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-from linkage.schema import NAME_PLACEHOLDERS, SURNAME_PARTICLES
+from linkage.schema import EARLIEST_DATE, NAME_PLACEHOLDERS, SURNAME_PARTICLES
 
 
 def sql_list(values: frozenset[str] | set[str]) -> str:
@@ -78,6 +78,8 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
             AND regexp_matches(s, '^\\d{{1,2}}[/.-]\\d{{1,2}}[/.-]\\d{{4}}')
             AND TRY_CAST(regexp_extract(s, '^(\\d{{1,2}})', 1) AS INTEGER) > 12
             AND TRY_CAST(regexp_extract(s, '^\\d{{1,2}}[/.-](\\d{{1,2}})', 1) AS INTEGER) <= 12;
+        CREATE OR REPLACE MACRO lk_date_in_range(d, years_ahead) AS d IS NOT NULL
+            AND d >= DATE '{EARLIEST_DATE}' AND d <= current_date + to_years(years_ahead);
         CREATE OR REPLACE MACRO lk_date(s) AS CASE
             WHEN s IS NULL THEN NULL
             WHEN regexp_matches(s, '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}')

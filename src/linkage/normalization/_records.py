@@ -22,7 +22,14 @@ from linkage.normalization._macros import sql_list
 from linkage.normalization._name_columns import name_sql
 from linkage.normalization._profile import profile
 from linkage.normalization._stage import Staged
-from linkage.schema import ABSENTIA_FALSE, ABSENTIA_TRUE, CANONICAL_COLUMNS, SEX_CODES, SOURCES
+from linkage.schema import (
+    ABSENTIA_FALSE,
+    ABSENTIA_TRUE,
+    CANONICAL_COLUMNS,
+    DATE_YEARS_AHEAD,
+    SEX_CODES,
+    SOURCES,
+)
 
 if TYPE_CHECKING:
     from linkage.sources import Sources
@@ -59,16 +66,22 @@ _A_NUMBER_ISSUE = """CASE
                 WHEN length(b.a_digits) < 8 THEN 'too_short'
                 WHEN length(b.a_digits) > 9 THEN 'too_long'
             END"""
-_DOB_ISSUE = """CASE
+_DOB_ISSUE = f"""CASE
                 WHEN b.dob_text IS NULL THEN 'missing'
                 WHEN b.dob_parsed IS NULL THEN 'unparseable'
-                WHEN b.dob_parsed > current_date THEN 'future'
+                WHEN b.dob_parsed > current_date + to_years({DATE_YEARS_AHEAD["dob"]}) THEN 'future'
                 WHEN b.event_parsed IS NOT NULL AND b.dob_parsed > b.event_parsed THEN 'after_event'
                 WHEN year(b.dob_parsed) < 1900 THEN 'implausible'
                 WHEN b.dob_day_first THEN 'read_day_first'
             END"""
+#: The date of birth used: none when it is impossible (before 1900, in the future, after the
+#: record's own event date), as ``linkage.sources`` warns.
+_DOB = """CASE WHEN lk_date_in_range(b.dob_parsed, {ahead})
+                 AND NOT coalesce(b.dob_parsed > b.event_parsed, false) THEN b.dob_parsed END""".format(
+    ahead=DATE_YEARS_AHEAD["dob"]
+)
 #: Whether the date of birth is 1 January (the profile counts it as a placeholder).
-_DOB_IS_PLACEHOLDER = """CASE WHEN b.dob_parsed IS NULL THEN NULL
+_DOB_IS_PLACEHOLDER = f"""CASE WHEN ({_DOB}) IS NULL THEN NULL
                  ELSE month(b.dob_parsed) = 1 AND day(b.dob_parsed) = 1 END"""
 _SEX = (
     "CASE upper(trim(b.sex)) "
@@ -157,6 +170,13 @@ def _source_records(source: str, present: frozenset[str], rows: str) -> str:
     def lookup(column: str, value: str, null: str) -> str:
         return value if column in present else f"NULL::{null}"
 
+    def date(column: str, alias: str) -> str:
+        """The date read, none when impossible (see ``linkage.sources`` for the warning)."""
+        ahead = DATE_YEARS_AHEAD[column]
+        return lookup(
+            column, f"CASE WHEN lk_date_in_range({alias}.d, {ahead}) THEN {alias}.d END", "DATE"
+        )
+
     return f"""
         (WITH base AS (
             SELECT st.*,
@@ -164,7 +184,7 @@ def _source_records(source: str, present: frozenset[str], rows: str) -> str:
                 {lookup("dob", "d1.s", "VARCHAR")} AS dob_text,
                 {lookup("dob", "d1.d", "DATE")} AS dob_parsed,
                 {lookup("dob", "d1.day_first", "BOOLEAN")} AS dob_day_first,
-                {lookup("event_date", "d2.d", "DATE")} AS event_parsed,
+                {date("event_date", "d2")} AS event_parsed,
                 upper(trim(st.absentia)) AS absentia_text,
                 regexp_replace(coalesce(st.zip, ''), '[^0-9]', '', 'g') AS zip_digits,
                 {names}
@@ -185,16 +205,17 @@ def _source_records(source: str, present: frozenset[str], rows: str) -> str:
             {_NAME_ISSUE} AS name_issue,
             {_A_NUMBER} AS a_number,
             {_A_NUMBER_ISSUE} AS a_number_issue,
-            b.dob_parsed AS dob,
+            {_DOB} AS dob,
             {_DOB_ISSUE} AS dob_issue,
             {_DOB_IS_PLACEHOLDER} AS dob_is_placeholder,
             {_SEX} AS sex,
             {lookup("country", "cc.code", "VARCHAR")} AS country,
             b.country AS country_raw,
             b.event_parsed AS event_date,
-            {lookup("nta_issued_date", "d3.d", "DATE")} AS nta_issued_date,
-            {lookup("release_date", "d4.d", "DATE")} AS release_date,
-            {lookup("hearing_date", "d5.d", "DATE")} AS hearing_date,
+            {date("nta_issued_date", "d3")} AS nta_issued_date,
+            {lookup("nta_issued_date", "b.nta_issued_date IS NOT NULL", "BOOLEAN")} AS nta_issued,
+            {date("release_date", "d4")} AS release_date,
+            {date("hearing_date", "d5")} AS hearing_date,
             {_ABSENTIA} AS absentia,
             lk_fold(b.sponsor_name) AS sponsor_name,
             {lookup("address", "ad.std", "VARCHAR")} AS address,

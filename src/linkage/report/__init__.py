@@ -14,9 +14,9 @@ registers :func:`write_report` as the writer behind :meth:`linkage.handoff.Hando
 from __future__ import annotations
 
 from linkage.handoff import register_writer
-from linkage.report._files import write_report
+from linkage.report._files import check_out_dir, write_report
 from linkage.report._html import REVIEW_ROWS, render_html
 
-__all__ = ["REVIEW_ROWS", "render_html", "write_report"]
+__all__ = ["REVIEW_ROWS", "check_out_dir", "render_html", "write_report"]
 
 register_writer(write_report)

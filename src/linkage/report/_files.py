@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,12 +18,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from linkage.errors import OutputError
 from linkage.report._html import render_html
 
 if TYPE_CHECKING:
     from linkage.handoff import HandoffReport
 
-__all__ = ["write_report"]
+__all__ = ["check_out_dir", "write_report"]
 
 logger = logging.getLogger("linkage")
 
@@ -55,6 +57,34 @@ def _write_table(frame: pd.DataFrame, out_dir: Path, name: str) -> dict[str, Pat
     return {f"{name}.csv": csv_path, f"{name}.parquet": parquet_path}
 
 
+def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
+    """Make sure the report can be written into ``out_dir``, before any expensive work.
+
+    The folder is created if needed (with its parents) and a probe file is written and removed.
+
+    Raises:
+        OutputError: ``out_dir`` is a file, lies under a file, or cannot be written.
+    """
+    out = Path(out_dir)
+    blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        what = "is a file" if blocker == out else f"lies under {str(blocker)!r}, which is a file"
+        raise OutputError(
+            f"the output folder {str(out)!r} {what}. Fix: give --out / out_dir a folder path "
+            "(a new one is created)"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".linkage-probe-"):
+            pass
+    except OSError as error:
+        raise OutputError(
+            f"the output folder {str(out)!r} cannot be written ({error.strerror or error}). "
+            "Fix: give a folder you may write to, or change its permissions"
+        ) from error
+    return out
+
+
 def write_report(report: HandoffReport, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
     """Write every output of a handoff report into ``out_dir`` (created if needed).
 
@@ -71,9 +101,21 @@ def write_report(report: HandoffReport, out_dir: str | os.PathLike[str]) -> dict
 
     Returns:
         File name -> path of every file written.
+
+    Raises:
+        OutputError: ``out_dir`` is a file, lies under a file, or a file cannot be written.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_out_dir(out_dir)
+    try:
+        return _write_files(report, out)
+    except OSError as error:
+        raise OutputError(
+            f"writing the report into {str(out)!r} failed: {error}. Fix: check the free disk "
+            "space and the permissions of the folder"
+        ) from error
+
+
+def _write_files(report: HandoffReport, out: Path) -> dict[str, Path]:
     written: dict[str, Path] = {}
     written |= _write_table(report.clusters(), out, "clusters")
     written |= _write_table(report.identities, out, "identities")

@@ -74,6 +74,7 @@ def render_html(report: HandoffReport) -> str:
     body = "".join(
         (
             _headline(report),
+            _warnings_section(report),
             _changes_section(report),
             _measured_section(report),
             _section("Statuses", _table(_status_table(report), numeric=("identities", "share"))),
@@ -106,6 +107,35 @@ def render_html(report: HandoffReport) -> str:
 # --------------------------------------------------------------------------------------------
 # Sections
 # --------------------------------------------------------------------------------------------
+
+
+#: Input warnings listed at the top of the page; the rest are in summary.json.
+WARNING_ROWS = 10
+
+
+def _warnings_section(report: HandoffReport) -> str:
+    """The input warnings, first thing under the headline: they can change every figure."""
+    found = report.input_warnings
+    if not found:
+        return ""
+    items = "".join(
+        "<li>"
+        + escape(" · ".join(x for x in (w.source or "", w.column or "") if x))
+        + (": " if w.source or w.column else "")
+        + escape(w.message)
+        + (f" (e.g. {escape(', '.join(w.examples[:3]))})" if w.examples else "")
+        + "</li>"
+        for w in found[:WARNING_ROWS]
+    )
+    more = (
+        f'<p class="muted">{len(found) - WARNING_ROWS:,} more in summary.json.</p>'
+        if len(found) > WARNING_ROWS
+        else ""
+    )
+    return (
+        f'\n<div class="headline"><b>{len(found):,} warning(s) about the input</b> (they can '
+        f"change the figures below; a run with --strict stops on them):<ul>{items}</ul>{more}</div>\n"
+    )
 
 
 def _section(title: str, *parts: str) -> str:
@@ -255,12 +285,19 @@ def _measured_section(report: HandoffReport) -> str:
     return _section("What the review measures", measured, rests)
 
 
+#: The columns of the rejects shown on the page: never ``detail``, which quotes the raw line (a
+#: child's name and birth date); that stays in rejects.csv.
+REJECT_COLUMNS = ("source", "record_id", "row_number", "reason")
+
+
 def _rejects_section(report: HandoffReport) -> str:
     note = (
-        f'<p class="muted">{len(report.rejects):,} input rows could not be read '
-        "(all in rejects.csv).</p>"
+        f'<p class="muted">{len(report.rejects):,} input rows could not be read; each is named by '
+        "source, record id (when it could be read) and data row, with its reason. Their text is "
+        "only in rejects.csv.</p>"
     )
-    table = _table(report.rejects.head(REVIEW_ROWS), numeric=("row_number",))
+    shown = [c for c in REJECT_COLUMNS if c in report.rejects.columns]
+    table = _table(report.rejects[shown].head(REVIEW_ROWS), numeric=("row_number",))
     return _section("Rejected rows", note, table)
 
 

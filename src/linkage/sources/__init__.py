@@ -34,9 +34,10 @@ from typing import Any, get_args
 import duckdb
 
 from linkage import tables
-from linkage.errors import InputError, Problem, SourceError, raise_problems
+from linkage.errors import InputError, Problem, SourceError, StrictInputError, raise_problems
 from linkage.schema import SOURCES
 from linkage.sources._columns import plan_columns, resolve_mappings
+from linkage.sources._dates import check_dates
 from linkage.sources._discover import resolve_inputs
 from linkage.sources._load import Loaded, load
 from linkage.sources._rejects import check_records
@@ -75,6 +76,7 @@ def read_sources(
     columns: Mapping[str, ColumnMapping] | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
     on_bad_record: OnBadRecord = "raise",
+    strict: bool = False,
 ) -> Sources:
     """Read and validate the agency extracts into DuckDB tables in the standard input layout.
 
@@ -92,9 +94,14 @@ def read_sources(
         on_bad_record: ``"raise"`` (default) to fail on empty or duplicated ``record_id``
             values; ``"reject"`` to move those rows to the rejects (every row with an empty id, and
             every row of a repeated id after its first) and go on.
+        strict: raise every warning (``Sources.warnings`` of severity ``"warning"``: a misspelled
+            column, unreadable, impossible or ambiguous dates, a source given as one file, files
+            skipped, ...) as a :class:`~linkage.errors.StrictInputError` instead of going on.
+            Notes (extra columns carried through, a Latin-1 file) never raise.
 
     Returns:
-        The :class:`Sources`: one table per source, the rejects table and the warnings.
+        The :class:`Sources`: one table per source, the rejects table and the warnings (each
+        also logged on the ``linkage`` logger: warnings at WARNING, notes at INFO).
 
     Raises:
         SourceError: unknown source names, no sources, missing, empty or unreadable files.
@@ -102,6 +109,7 @@ def read_sources(
             a column that is not in the layout.
         RecordError: empty or duplicated ``record_id`` (with ``on_bad_record="raise"``).
         InputError: problems of several of these kinds at once (every problem is listed).
+        StrictInputError: with ``strict=True``, the input gave warnings (every one is listed).
 
     Example:
         >>> import pandas as pd
@@ -114,7 +122,7 @@ def read_sources(
         ['record_id', 'event_date', 'first_name', 'last_name', '_row_number']
     """
     if isinstance(data, Sources):
-        return _already_read(data, columns=columns, con=con)
+        return _raise_if_strict(_already_read(data, columns=columns, con=con), strict)
     _check_on_bad_record(on_bad_record)
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -132,13 +140,24 @@ def read_sources(
         problems.sort(key=lambda p: _source_order(p.source))
         raise_problems(problems)
         written = write_tables(con, loaded, staged, bad_records, scratch, warnings)
+        check_dates(con, written, warnings)
     result = Sources(
         con=con, tables=written, rejects_table=tables.REJECTS, warnings=tuple(warnings)
     )
     for warning in warnings:
-        logger.warning("%s", warning)
+        logger.log(
+            logging.WARNING if warning.severity == "warning" else logging.INFO, "%s", warning
+        )
     logger.info("read %r", result)
-    return result
+    return _raise_if_strict(result, strict)
+
+
+def _raise_if_strict(sources: Sources, strict: bool) -> Sources:
+    """``sources``, or with ``strict`` and warnings, a :class:`StrictInputError` listing them."""
+    found = [w for w in sources.warnings if w.severity == "warning"]
+    if strict and found:
+        raise StrictInputError(found)
+    return sources
 
 
 def _already_read(

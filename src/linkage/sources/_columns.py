@@ -115,6 +115,9 @@ def plan_columns(
     outside the layout are carried through under their own names, with a warning.
     """
     layout = _layout(item.source)
+    if _header_is_data(item, mapping, layout):
+        problems.append(_header_is_data_problem(item))
+        return None
     start = len(problems)
     target_of = _mapped_columns(item, mapping, layout, problems)
     target_of = _matched_by_name(item.columns, mapping, layout, target_of)
@@ -129,8 +132,11 @@ def plan_columns(
     extras = [c for c in unmapped if _key(c) != ROW_NUMBER_COLUMN]
     if len(extras) < len(unmapped):
         warnings.append(_row_number_replaced_warning(item.source))
+    missing = sorted(set(layout) - present)
+    hints = {c: h for c in extras if (h := _close(c, missing))}
+    warnings += [_misspelled_column_warning(item, c, h) for c, h in hints.items()]
     if extras:
-        warnings.append(_extra_columns_warning(item.source, extras, sorted(set(layout) - present)))
+        warnings.append(_extra_columns_note(item.source, extras, hints))
     plan = [(c, t, True) for t in layout for c in item.columns if target_of.get(c) == t]
     plan += [(c, c, False) for c in extras]
     return Plan(columns=tuple(plan))
@@ -165,6 +171,35 @@ def _matched_by_name(
         if column not in matched and _key(column) in layout and column not in mapping:
             matched[column] = _key(column)
     return matched
+
+
+#: A header cell that is a value, not a name: a date or a number (``04/19/2009``, ``20210301``).
+_VALUE_LIKE = re.compile(r"^\s*\d[\d\s/.:-]*\s*$")
+
+
+def _header_is_data(item: Loaded, mapping: Mapping[str, str], layout: Sequence[str]) -> bool:
+    """Whether the input's header is a record: no column is named as the layout or the mapping,
+    and some "column names" are dates or numbers (a CSV file written without its header row)."""
+    named = any(_key(c) in layout for c in item.columns) or any(
+        _match_column(m, item.columns) is not None for m in mapping
+    )
+    return not named and any(_VALUE_LIKE.match(c) for c in item.columns)
+
+
+def _header_is_data_problem(item: Loaded) -> Problem:
+    """The first line is data: say so without showing it (it holds a child's name and birth)."""
+    values = sum(1 for c in item.columns if _VALUE_LIKE.match(c))
+    where = "fields of its first line" if item.unit == "line" else "column names"
+    return Problem(
+        source=item.source,
+        column=None,
+        message=f"{item.label!r} seems to have no header row: none of the {len(item.columns)} "
+        f"{where} is a column name of the layout and {values} are dates or numbers, so the "
+        "header is a record (not shown here: it may hold a child's name and birth date)",
+        fix="add the header row, e.g. record_id,first_name,last_name,dob,event_date, or map the "
+        "input's columns with columns=",
+        kind="schema",
+    )
 
 
 def _check_one_column_per_target(
@@ -282,22 +317,34 @@ def _row_number_replaced_warning(source: str) -> Problem:
     )
 
 
-def _extra_columns_warning(source: str, extras: Sequence[str], missing: Sequence[str]) -> Problem:
-    """The columns outside the layout, with a mapping hint for those close to a missing one."""
-    hints = {c: h for c in extras if (h := _close(c, missing))}
+def _misspelled_column_warning(item: Loaded, column: str, meant: str) -> Problem:
+    """A column outside the layout whose name is close to a layout column that is missing: most
+    likely a typo, which leaves that column empty for every record."""
+    return Problem(
+        source=item.source,
+        column=column,
+        message=f"column {column!r} of {item.label!r} is not in the {item.source} layout and "
+        f"{meant!r} is missing: did you mean {meant!r}? {column!r} is carried through unused, "
+        f"so every record has no {meant}",
+        fix=f"rename the column to {meant!r}, or map it: "
+        f"columns={{'{item.source}': {{'{column}': '{meant}'}}}}",
+        kind="schema",
+    )
+
+
+def _extra_columns_note(source: str, extras: Sequence[str], hints: Mapping[str, str]) -> Problem:
+    """The columns outside the layout (those close to a missing one are warned about apart)."""
     return Problem(
         source=source,
         column=None,
         message=f"{len(extras)} column(s) not in the {source} layout are carried through "
         "unchanged and not used for linking",
-        fix=(
-            "if one is a layout column under another name, map it: "
-            + ", ".join(f"{c!r} -> {h!r}" for c, h in hints.items())
-        )
+        fix="see the warnings for the ones that look misspelled"
         if hints
         else "nothing to do if they are only for reference",
         examples=tuple(extras),
         kind="schema",
+        severity="note",
     )
 
 

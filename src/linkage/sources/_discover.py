@@ -58,6 +58,17 @@ def _inputs_of_path(path: Path, problems: list[Problem], warnings: list[Problem]
             )
         )
         return {}
+    warnings.append(
+        Problem(
+            source=source,
+            column=None,
+            message=f"{str(path)!r} is one file, so only source {source!r} was read: every "
+            "other source is treated as absent (with no HHS source, no child is handed to HHS)",
+            fix=f"pass the folder that holds it ({str(path.parent)!r}) to read every source, or "
+            f"a mapping such as {{'{source}': path}} to mean one source only",
+            kind="source",
+        )
+    )
     return {source: path}
 
 
@@ -90,12 +101,40 @@ def _inputs_of_mapping(data: Mapping[Any, Any], problems: list[Problem]) -> dict
                 kind="source",
             )
         )
+    _check_read_once(found, problems)
     return {s: found[s] for s in SOURCES if s in found}
+
+
+def _check_read_once(found: Mapping[str, Any], problems: list[Problem]) -> None:
+    """A problem when one file, or one in-memory table, is given as two sources."""
+    seen: dict[object, str] = {}
+    for source in SOURCES:
+        if source not in found:
+            continue
+        value = found[source]
+        key: object = id(value)
+        if isinstance(value, (str, os.PathLike)):
+            key = Path(value).resolve() if Path(value).exists() else Path(value)
+        if key in seen:
+            problems.append(
+                Problem(
+                    source=source,
+                    column=None,
+                    message=f"sources {seen[key]!r} and {source!r} are the same "
+                    + ("file" if isinstance(key, Path) else "table")
+                    + ": one extract would be linked to itself as two agencies",
+                    fix=f"give {source!r} its own extract, or leave it out",
+                    kind="source",
+                )
+            )
+        else:
+            seen[key] = source
 
 
 def _scan_folder(folder: Path, problems: list[Problem], warnings: list[Problem]) -> dict[str, Any]:
     """The source files of a folder: a warning for other files, a problem if none or too many."""
     by_source, ignored = _files_by_source(folder)
+    _check_source_folders(folder, by_source, problems, warnings)
     if ignored:
         warnings.append(
             Problem(
@@ -129,10 +168,14 @@ def _files_by_source(folder: Path) -> tuple[dict[str, list[Path]], list[str]]:
     by_source: dict[str, list[Path]] = {}
     ignored: list[str] = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
-            continue
         if path.is_dir():
             logger.debug("ignoring folder %s", path)
+            continue
+        if path.name.startswith((".", "~$")):
+            if _source_of_file(Path(path.name.lstrip(".~$_"))) is not None:
+                ignored.append(path.name)  # a hidden copy of a source file: say it was skipped
+            else:
+                logger.debug("ignoring hidden file %s", path)
             continue
         source = _source_of_file(path)
         if source is None or file_kind(path) is None:
@@ -140,6 +183,43 @@ def _files_by_source(folder: Path) -> tuple[dict[str, list[Path]], list[str]]:
         else:
             by_source.setdefault(source, []).append(path)
     return by_source, ignored
+
+
+def _check_source_folders(
+    folder: Path,
+    by_source: Mapping[str, list[Path]],
+    problems: list[Problem],
+    warnings: list[Problem],
+) -> None:
+    """Sub-folders named after a source (``cbp.csv/``, ``cbp/``): they are not read. A problem
+    when that source has no file (a whole agency would be missing), else a warning."""
+    for path in sorted(p for p in folder.iterdir() if p.is_dir()):
+        source = _source_of_file(path)
+        if source is None:
+            continue
+        message = f"{path.name!r} in {str(folder)!r} is a folder, not a file, and is not read"
+        if source in by_source:
+            warnings.append(
+                Problem(
+                    source=source,
+                    column=None,
+                    message=f"{message} (source {source!r} is read from "
+                    f"{by_source[source][0].name!r})",
+                    fix="move the folder out of the data folder to silence this",
+                    kind="source",
+                )
+            )
+        else:
+            problems.append(
+                Problem(
+                    source=source,
+                    column=None,
+                    message=f"{message}: source {source!r} would be missing",
+                    fix=f"put the {source} extract itself in the folder as a file "
+                    f"({source}.csv or {source}.parquet)",
+                    kind="source",
+                )
+            )
 
 
 def _one_file_per_source(

@@ -84,4 +84,5 @@ def latin1_warning(source: str, path: Path) -> Problem:
         message=f"{path.name!r} is not UTF-8; it was read as Latin-1 / Windows-1252",
         fix="save the extract as UTF-8 to be sure accented names read right",
         kind="source",
+        severity="note",
     )

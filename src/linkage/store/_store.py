@@ -283,10 +283,12 @@ class Store:
         con = self.con
         _clear_working_tables(con)
         update_id = _next_update_id(con)
+        warnings: tuple[Any, ...] = ()
         if data is None:
             _empty_extract(con)
         else:
             sources = read_sources(data, columns=columns, con=con, on_bad_record=on_bad_record)
+            warnings = tuple(sources.warnings)
             normalize(sources)
         con.execute(f"ALTER TABLE {tables.REJECTS} RENAME TO {S.extract_rejects}")
         model = self.model
@@ -317,7 +319,7 @@ class Store:
             update_id, f"{delta.added:,}", f"{delta.revised:,}", f"{delta.unchanged:,}",
             f"{delta.reclustered:,}", row["seconds"],
         )  # fmt: skip
-        return replace(report, changes=changes, review=precision_estimate(self))
+        return replace(report, changes=changes, review=precision_estimate(self), warnings=warnings)
 
     def _train(
         self, seed: int, thresholds: Thresholds | None, training: TrainingConfig | None
