@@ -75,15 +75,23 @@ def _item_loaded(driver) -> None:
         raise AssertionError(f"no item shown; the page says: {shown[-1200:]!r}") from error
 
 
+def _ready(driver) -> None:
+    _wait(driver, lambda d: d.execute_script("return document.body.dataset.busy") == "false")
+    _item_loaded(driver)
+
+
 def _key(driver, key: str) -> None:
     driver.find_element(By.TAG_NAME, "body").send_keys(key)
 
 
-def _together(store: Store, a: str, b: str) -> bool:
-    rows = store.con.execute(
-        "SELECT count(DISTINCT identity_id) FROM linkage_store.clusters WHERE unique_id IN (?, ?)",
-        [a, b],
-    ).fetchall()
+def _together(server: ReviewServer, a: str, b: str) -> bool:
+    """Whether the store holds a and b in one identity (under the server's lock: the page's
+    requests use the same connection)."""
+    with server._lock:
+        rows = server.store.con.execute(
+            "SELECT count(DISTINCT identity_id) FROM linkage_store.clusters WHERE unique_id IN (?, ?)",
+            [a, b],
+        ).fetchall()
     return rows[0][0] == 1
 
 
@@ -92,7 +100,7 @@ def test_decide_reload_the_decision_is_kept_and_the_next_update_honours_it(page,
     queue = server.queue()["items"]
     weak = next(i for i, item in enumerate(queue) if item["kind"] == "weak_link")
     item = queue[weak]
-    assert _together(server.store, item["unique_id_l"], item["unique_id_r"])
+    assert _together(server, item["unique_id_l"], item["unique_id_r"])
     _item_loaded(driver)
     assert len(driver.find_elements(By.CSS_SELECTOR, "#list li")) == len(queue)
     for _ in range(weak):
@@ -130,7 +138,7 @@ def test_decide_reload_the_decision_is_kept_and_the_next_update_honours_it(page,
         ),
         300,
     )
-    assert not _together(server.store, item["unique_id_l"], item["unique_id_r"])
+    assert not _together(server, item["unique_id_l"], item["unique_id_r"])
     assert "decision_applied 1" in driver.find_element(By.ID, "status").text
 
 
@@ -161,11 +169,12 @@ def test_a_sample_is_checked_with_the_keyboard_and_gives_a_precision(page) -> No
         _key(driver, "s")
         _wait(driver, lambda d, c=count: f"from {c} sample decisions" in
               d.find_element(By.ID, "precision").text)  # fmt: skip
+        _ready(driver)  # the next item is shown (a key before it is ignored, by design)
     _key(driver, "d")
     _wait(driver, lambda d: "from 4 sample decisions" in d.find_element(By.ID, "precision").text)
     text = driver.find_element(By.ID, "precision").text
     assert "Estimated precision of the links: 75.0%" in text
-    modes = server.store.decisions()["mode"].tolist()
+    modes = [d["mode"] for d in server.decisions()["decisions"]]
     assert modes.count("sample") >= 4
 
 

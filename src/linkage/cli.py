@@ -689,7 +689,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     splink.addHandler(splink_handler)
     splink.propagate = False
     try:
-        return int(args.func(args))
+        from linkage import _progress
+
+        with _progress.quiet(args.quiet):  # no bar with --quiet (nor in a pipe: see _progress)
+            if not _progress.wanted():
+                return int(args.func(args))
+            from tqdm.contrib.logging import logging_redirect_tqdm
+
+            # log lines printed above the bar, not through it
+            with logging_redirect_tqdm(loggers=[logger, splink]):
+                return int(args.func(args))
     except KeyboardInterrupt:
         _error("interrupted")
         return 130

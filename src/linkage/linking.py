@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from linkage import _progress as progress
 from linkage.blocking import DEFAULT_BLOCKING_RULES, DEFAULT_MAX_COMPARISONS, count_comparisons
 from linkage.clustering import cluster
 from linkage.decisions import read_decisions, to_constraints
@@ -297,8 +298,13 @@ def link(
         ModelError: the model cannot be used (or ``thresholds`` change its comparisons).
         BlockingError: blocking would compare more than ``max_comparisons`` pairs.
     """
-    with _quiet_logs(quiet):
+    with (
+        _quiet_logs(quiet),
+        progress.quiet(quiet),
+        progress.stages(_STAGES, desc="linking") as stage,
+    ):
         timings: dict[str, float] = {}
+        stage("normalise")
         with _timed(timings, "normalise"), _resources("normalising the records"):
             records = (
                 data
@@ -306,16 +312,20 @@ def link(
                 else normalize(data, columns=columns, on_bad_record=on_bad_record, strict=strict)
             )
         con = records.con
+        progress.configure(con)
+        stage("train")
         with _timed(timings, "train"):
             prepare_input(con)
             model = _model_for(
                 con, model, thresholds, max_comparisons, training, seed, labels, engine
             )
+        stage("predict")
         with (
             _timed(timings, "predict"),
             _resources(f"scoring the candidate pairs of {_records_count(con):,} records"),
         ):
             linker, blocking = predict(model, con, max_comparisons=max_comparisons, engine=engine)
+        stage("cluster")
         with _timed(timings, "cluster"), _resources("clustering the scored pairs"):
             stats = cluster(
                 con,
@@ -378,6 +388,10 @@ def _model_for(
             "train a new model with them (link without model=)"
         )
     return dataclasses.replace(model, thresholds=thresholds)
+
+
+#: The stages of :func:`link` its progress bar counts.
+_STAGES = ("normalise", "train", "predict", "cluster")
 
 
 @contextmanager

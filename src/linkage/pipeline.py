@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from linkage import _progress as progress
 from linkage.decisions import read_decisions
 from linkage.errors import Problem
 from linkage.handoff import HandoffReport, handoff_report
@@ -143,10 +144,13 @@ def _run(
         data, model=model, columns=columns, seed=seed, quiet=quiet, on_bad_record=on_bad_record,
         decisions=decisions, strict=strict,
     )  # fmt: skip
-    report = handoff_report(result)
-    if out_dir is not None:
-        files = report.write(out_dir)
-        logger.info("open %s", files["report.html"])
+    with progress.quiet(quiet), progress.stages(("report", "write"), desc="report") as stage:
+        stage("report")
+        report = handoff_report(result)
+        if out_dir is not None:
+            stage("write")
+            files = report.write(out_dir)
+            logger.info("open %s", files["report.html"])
     return report
 
 

@@ -33,6 +33,7 @@ from typing import Any, get_args
 
 import duckdb
 
+from linkage import _progress as progress
 from linkage import tables
 from linkage.errors import InputError, Problem, SourceError, StrictInputError, raise_problems
 from linkage.schema import SOURCES
@@ -131,7 +132,9 @@ def read_sources(
     if not inputs:
         raise_problems(problems)  # nothing could be read: say why
 
-    con = con if con is not None else duckdb.connect()
+    if con is None:
+        con = duckdb.connect()
+        progress.configure(con)  # DuckDB's own bar: on a terminal only
     with Scratch(con) as scratch:
         loaded = _load_all(con, inputs, scratch, problems, warnings)
         staged, bad_records = _stage_all(

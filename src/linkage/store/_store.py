@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from linkage import _progress as progress
 from linkage import tables
 from linkage._version import __version__
 from linkage.blocking import DEFAULT_MAX_COMPARISONS
@@ -382,6 +383,7 @@ class Store:
 def _attach(path: Path) -> duckdb.DuckDBPyConnection:
     """A working (in-memory) connection with the store file attached as :data:`CATALOG`."""
     con = duckdb.connect()
+    progress.configure(con)  # DuckDB's own bar: on a terminal only
     quoted = str(path).replace("'", "''")
     try:
         con.execute(f"ATTACH '{quoted}' AS {CATALOG}")

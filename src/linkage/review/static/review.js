@@ -186,6 +186,7 @@ async function decide(decision) {
   const item = state.items[state.index];
   if (!item || state.busy || state.tab === "decided") return;
   state.busy = true;
+  document.body.dataset.busy = "true";  // keys wait until the next item is shown
   const note = $("note");
   try {
     const answer = await api("/api/decide", {
@@ -205,6 +206,7 @@ async function decide(decision) {
     say("The decision was not recorded: " + error.message);
   } finally {
     state.busy = false;
+    document.body.dataset.busy = "false";
   }
 }
 
