@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean browser
+.PHONY: demo test lint bench clean browser notebook
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ browser:
 
 test: $(STAMP) browser
 	$(PY) -m pytest -q -n auto
+
+# The walkthrough notebook in JupyterLab (installs the notebook extra: jupyterlab, ipywidgets).
+notebook: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[notebook]"
+	$(VENV)/bin/jupyter lab $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/walkthrough.ipynb
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
