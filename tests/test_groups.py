@@ -95,3 +95,26 @@ def test_the_page_orders_the_review_table_by_stake_and_says_why(report):
     assert "weak link" in rows[0] and "<td>lost</td>" in rows[0]
     groups = page.split("Statuses by group, with their uncertainty")[1].split("<h2>")[0]
     assert "By sponsor&#x27;s state" in groups and "exact join lost" in groups
+
+
+def test_evaluate_scores_statuses_per_group_of_the_true_child():
+    from linkage.evaluation import evaluate
+
+    truth = pd.DataFrame({"source": ["cbp", "hhs", "cbp", "hhs"], "record_id": ["1", "2", "3", "4"],
+                          "child_id": ["a", "a", "b", "b"]})  # fmt: skip
+    # child a (GT) is split: its HHS record alone reads as lost (no_nta); b (HN) is right
+    clusters = truth.assign(identity_id=["i1", "i2", "i3", "i3"])
+    identities = pd.DataFrame({"identity_id": ["i1", "i2", "i3"],
+                               "status": ["not_transferred", "no_nta", "in_proceedings"]})  # fmt: skip
+    children = pd.DataFrame({"child_id": ["a", "b"], "status": ["in_proceedings"] * 2,
+                             "country": ["GT", "HN"], "age_at_entry": [16, 17]})  # fmt: skip
+    result = evaluate(clusters, truth, identities=identities, children=children)
+    by_group = result.by_group.set_index(["dimension", "group"])
+    assert set(by_group.index.get_level_values(0)) == {"country", "age_band"}
+    gt, hn = by_group.loc[("country", "GT")], by_group.loc[("country", "HN")]
+    assert (gt["status_accuracy"], gt["true_lost"], gt["reported_lost"], gt["lost_error"]) == (
+        0.0, 0, 1, 1,
+    )  # fmt: skip
+    assert (hn["status_accuracy"], hn["lost_error"]) == (1.0, 0)
+    assert ("age_band", "15-16") in by_group.index  # the report's bands, from the age
+    assert evaluate(clusters, truth).by_group is None
