@@ -385,7 +385,7 @@ def _cell(value: object) -> str:
         return f'<td class="n">{value:.4f}</td>'
     if isinstance(value, pd.Timestamp):
         return f"<td>{value.date().isoformat()}</td>"
-    return f"<td>{escape(value).replace('_', '_<wbr>')}</td>"
+    return f"<td>{escape(value)}</td>"
 
 
 def _heading(column: object) -> str:
