@@ -31,7 +31,7 @@ def report():
 
 def test_every_file_is_written_and_reads_back(report, tmp_path):
     files = write_report(report, tmp_path / "out")
-    names = {f"{t}.{ext}" for t in ("clusters", "identities", "summary", "rejects")
+    names = {f"{t}.{ext}" for t in ("clusters", "identities", "summary", "groups", "rejects")
              for ext in ("csv", "parquet")} | {"summary.json", "report.html"}  # fmt: skip
     assert set(files) == names
     assert all(p.exists() and p.parent == tmp_path / "out" for p in files.values())
@@ -42,7 +42,7 @@ def test_every_file_is_written_and_reads_back(report, tmp_path):
     assert set(zip(clusters["source"], clusters["record_id"], strict=True)) == {
         (r["source"], r["record_id"]) for r in ROWS
     }
-    for name in ("clusters", "identities", "summary", "rejects"):
+    for name in ("clusters", "identities", "summary", "groups", "rejects"):
         from_csv = pd.read_csv(files[f"{name}.csv"])
         from_parquet = pd.read_parquet(files[f"{name}.parquet"])
         assert len(from_csv) == len(from_parquet)

@@ -29,13 +29,14 @@ import logging
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from linkage._group_scores import group_scores
 from linkage.errors import MAX_EXAMPLES, EvaluationError
 from linkage.schema import STATUSES
 
@@ -127,6 +128,13 @@ class Evaluation:
         n_children: True children among them.
         n_identities: Identities in the clustering.
         status: Handoff-status scores, or None when statuses were not given.
+        by_group: Per group of the true child (``country``, ``age_band``, ``sex``,
+            ``fiscal_year``, ``sponsor_state``, those ``children`` has a column for:
+            ``age_at_entry`` or ``age_band``, ``sponsor_state`` or ``state``): ``dimension,
+            group, children, status_accuracy, true_lost, reported_lost, lost_error``
+            (``reported_lost`` counts identities with a lost status, each in the group of the
+            child holding most of its records; ``lost_error = reported_lost - true_lost``).
+            None without statuses or without group columns.
     """
 
     pairwise_precision: float
@@ -144,6 +152,7 @@ class Evaluation:
     n_children: int
     n_identities: int
     status: StatusScores | None = None
+    by_group: pd.DataFrame | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, float | int | None]:
         """Every figure as a flat ``{name: number}`` dict.
@@ -152,7 +161,9 @@ class Evaluation:
         (None when statuses were not scored); the status tables stay on :attr:`status`.
         """
         out: dict[str, float | int | None] = {
-            f.name: getattr(self, f.name) for f in fields(self) if f.name != "status"
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("status", "by_group")
         }
         out["status_accuracy"] = self.status.accuracy if self.status else None
         out["status_accuracy_handed_to_hhs"] = (
@@ -286,6 +297,8 @@ def evaluate(
         )
         status = _status_scores(con) if with_status else None
         result = _cluster_scores(con, status)
+        if with_status:
+            result = replace(result, by_group=group_scores(con, children, _load))
     finally:
         con.close()
     logger.debug(

@@ -18,13 +18,15 @@ court addresses, the demographics and the handoff ``status`` of ``docs/statuses.
 the same records would report.
 
 The parts: ``_stage`` runs the stage on a connection, ``_sql`` holds its SQL as text, ``_report``
-the :class:`HandoffReport` it returns. Writing the files is the report's job
+the :class:`HandoffReport` it returns, ``_groups`` its statuses by group (with ``_states``, the
+sponsor's state from a ZIP or an address). Writing the files is the report's job
 (:mod:`linkage.report`), and the report reads this package: nothing here imports it (see
 :func:`register_writer`).
 """
 
 from __future__ import annotations
 
+from linkage.handoff._groups import GROUP_COLUMNS, GROUP_DIMENSIONS, GroupDimension
 from linkage.handoff._report import (
     HandoffReport,
     IdentityExplanation,
@@ -38,6 +40,9 @@ from linkage.handoff._stage import DEFAULT_REVIEW_THRESHOLD, handoff_report, ide
 __all__ = [
     "AGE_BANDS",
     "DEFAULT_REVIEW_THRESHOLD",
+    "GROUP_COLUMNS",
+    "GROUP_DIMENSIONS",
+    "GroupDimension",
     "HandoffReport",
     "IdentityExplanation",
     "LinkedData",

@@ -14,6 +14,7 @@ import pandas as pd
 from linkage import tables
 from linkage._version import __version__
 from linkage.errors import Problem
+from linkage.handoff._groups import GROUP_DIMENSIONS, GroupDimension
 from linkage.handoff._sql import table_columns
 from linkage.schema import LOST_MEANING, LOST_STATUSES, SOURCES, STATUSES
 
@@ -136,6 +137,9 @@ class HandoffReport:
             A-number join, in an identity with a lost status: children the exact join would
             wrongly count as lost.
         lost_only_by_linkage: The converse: lost by linkage, not lost by the exact join.
+        groups: The statuses by group, with their uncertainty, for every dimension of
+            :data:`linkage.handoff.GROUP_DIMENSIONS` (one row per dimension and group; the
+            columns are those of :meth:`by_group`, written as ``groups.csv``).
         records_per_source: Records read per source (rejects not included).
         rejects: Input rows that could not be read (``source, record_id, row_number, reason,
             detail``); empty when none.
@@ -158,6 +162,7 @@ class HandoffReport:
     versus_exact_join: pd.DataFrame
     lost_only_by_exact_join: int
     lost_only_by_linkage: int
+    groups: pd.DataFrame = field(repr=False)
     records_per_source: dict[str, int]
     rejects: pd.DataFrame
     review_threshold: float
@@ -197,6 +202,66 @@ class HandoffReport:
         flagged = self.identities[self.identities["needs_review"]]
         return flagged.sort_values(["weakest_link", "identity_id"]).reset_index(drop=True)
 
+    def by_group(self, dimension: GroupDimension) -> pd.DataFrame:
+        """The statuses of one dimension's groups, with how far each group's lost count rests on
+        uncertain links and what the exact A-number join counts for it.
+
+        Args:
+            dimension: ``"country"``, ``"age_band"``, ``"sex"``, ``"fiscal_year"`` or
+                ``"sponsor_state"`` (the ZIP's state, else the state ending the sponsor's
+                address; ``none`` for identities without an HHS record).
+
+        Returns:
+            One row per group (largest first; age bands and fiscal years in order; ``unknown``
+            last): ``group, identities``, one count per status, ``lost, lost_rate,
+            needs_review, needs_review_rate, lost_needs_review`` (lost identities that need
+            review), ``exact_join_identities, exact_join_lost, exact_join_lost_rate`` (the exact
+            join's identities, each in the group of the linked identity holding most of its
+            records) and ``lost_difference = exact_join_lost - lost``. See docs/statuses.md.
+
+        Raises:
+            ValueError: ``dimension`` is not one of the five.
+        """
+        if dimension not in GROUP_DIMENSIONS:
+            raise ValueError(
+                f"dimension must be one of {', '.join(GROUP_DIMENSIONS)}, got {dimension!r}"
+            )
+        part = self.groups[self.groups["dimension"] == dimension]
+        return part.drop(columns="dimension").reset_index(drop=True)
+
+    def review_list(self) -> pd.DataFrame:
+        """The identities flagged ``needs_review``, ordered by what a mistake would change, each
+        with why it is flagged.
+
+        Adds two columns to those of :attr:`identities`: ``why`` (``weak link`` when the
+        weakest link is below ``review_threshold``, ``strong link refused`` when a
+        ``contested_link`` exists, both joined by ``" + "``) and ``stake``: ``lost`` (the
+        identity has a lost status: a wrong link changes the lost count), ``could flip`` (not
+        lost, but a refused link, or a weak link in an identity holding an HHS record, could
+        move it or its fragments between lost and not lost), ``none`` (a weak link among
+        records without HHS: splitting it leaves every piece ``not_transferred``). Ordered by
+        stake, then by weakest link (weakest first), then strongest refused link.
+        """
+        flagged = self.identities[self.identities["needs_review"]].copy()
+        weak = flagged["weakest_link"].lt(self.review_threshold).fillna(False)
+        refused = flagged["contested_link"].notna()
+        flagged["why"] = [
+            " + ".join(w for w, on in (("weak link", a), ("strong link refused", b)) if on)
+            for a, b in zip(weak, refused, strict=True)
+        ]
+        lost = flagged["status"].isin(LOST_STATUSES)
+        flip = ~lost & (refused | (weak & (flagged["n_hhs"] > 0)))
+        flagged["stake"] = [
+            "lost" if a else "could flip" if b else "none" for a, b in zip(lost, flip, strict=True)
+        ]
+        flagged["_rank"] = flagged["stake"].map({"lost": 0, "could flip": 1, "none": 2})
+        ordered = flagged.sort_values(
+            ["_rank", "weakest_link", "contested_link", "identity_id"],
+            ascending=[True, True, False, True],
+            na_position="last",
+        )
+        return ordered.drop(columns="_rank").reset_index(drop=True)
+
     def _review_reasons(self) -> str:
         """Why identities are flagged, with counts: a weak link, a refused strong link."""
         flagged = self.identities[self.identities["needs_review"]]
@@ -232,6 +297,7 @@ class HandoffReport:
             "lost_statuses": list(LOST_STATUSES),
             "needs_review": int(self.identities["needs_review"].sum()),
             "review_threshold": self.review_threshold,
+            "groups": self._groups_dict(),
             **({"review": dict(self.review)} if self.review is not None else {}),
             "exact_join": {
                 "status_counts": {
@@ -244,6 +310,20 @@ class HandoffReport:
             "warnings": [w.to_dict() for w in self.input_warnings],
             "notes": [w.to_dict() for w in self.warnings if w.severity != "warning"],
         }
+
+    def _groups_dict(self) -> dict[str, list[dict[str, Any]]]:
+        """Per dimension, each group's headline figures (summary.json ``groups``)."""
+        keep = ("group", "identities", "lost", "lost_rate", "needs_review", "lost_needs_review",
+                "exact_join_identities", "exact_join_lost")  # fmt: skip
+        out: dict[str, list[dict[str, Any]]] = {}
+        for dimension in GROUP_DIMENSIONS:
+            rows = self.by_group(dimension)[list(keep)]
+            out[dimension] = [
+                {k: (round(float(v), 6) if k == "lost_rate" else v if k == "group" else int(v))
+                 for k, v in zip(keep, row, strict=True)}
+                for row in rows.itertuples(index=False)
+            ]  # fmt: skip
+        return out
 
     # -- actions -------------------------------------------------------------------------------
 

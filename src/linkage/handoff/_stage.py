@@ -11,6 +11,7 @@ import pandas as pd
 
 from linkage import tables
 from linkage.errors import Problem, SchemaError
+from linkage.handoff._groups import group_table
 from linkage.handoff._report import HandoffReport, LinkedData
 from linkage.handoff._sql import (
     exact_join_clusters_sql,
@@ -212,6 +213,7 @@ def handoff_report(
         versus_exact_join=_versus_exact_join(con),
         lost_only_by_exact_join=only_exact,
         lost_only_by_linkage=only_linked,
+        groups=group_table(con),
         records_per_source=_records_per_source(con),
         rejects=_rejects(con),
         review_threshold=float(review_threshold),

@@ -90,7 +90,8 @@ def write_report(report: HandoffReport, out_dir: str | os.PathLike[str]) -> dict
 
     Files: ``clusters`` (one row per input record read: ``source, record_id, identity_id,
     link_probability``), ``identities`` (one row per identity), ``summary`` (the long
-    ``dimension, value, status, identities`` table) and ``rejects`` (rows that could not be
+    ``dimension, value, status, identities`` table), ``groups`` (the statuses by group with
+    their uncertainty, :attr:`HandoffReport.groups`) and ``rejects`` (rows that could not be
     read; written even when empty), each as ``.csv`` and ``.parquet``; ``summary.json`` (the
     figures of :meth:`HandoffReport.to_dict`) and ``report.html``; after a store update, also
     ``changes.csv`` (the change log, ``docs/store.md``).
@@ -120,6 +121,7 @@ def _write_files(report: HandoffReport, out: Path) -> dict[str, Path]:
     written |= _write_table(report.clusters(), out, "clusters")
     written |= _write_table(report.identities, out, "identities")
     written |= _write_table(report.summary, out, "summary")
+    written |= _write_table(report.groups, out, "groups")
     written |= _write_table(report.rejects, out, "rejects")
     if report.changes is not None:
         changes = out / "changes.csv"

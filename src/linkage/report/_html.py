@@ -32,7 +32,7 @@ from linkage.schema import (
 if TYPE_CHECKING:
     from linkage.handoff import HandoffReport
 
-__all__ = ["COUNTRY_ROWS", "REVIEW_ROWS", "STATUS_COLOURS", "render_html"]
+__all__ = ["COUNTRY_ROWS", "GROUP_ROWS", "REVIEW_ROWS", "STATUS_COLOURS", "render_html"]
 
 #: How many identities needing review the HTML page lists (all are in identities.csv).
 REVIEW_ROWS = 50
@@ -42,13 +42,26 @@ COUNTRY_ROWS = 15
 STATUS_COLOURS: dict[str, str] = dict(
     zip(STATUSES, ("#999999", "#E69F00", "#D55E00", "#CC79A7", "#0072B2"), strict=True)
 )
-#: The columns of the review table that count records.
-_COUNT_COLUMNS: tuple[str, ...] = ("n_records", *(f"n_{s}" for s in SOURCES))
-#: The columns of the review table.
+#: The columns of the review table (``records`` is ``n_records`` with its CBP/ICE/HHS/court split).
 _REVIEW_COLUMNS: tuple[str, ...] = (
-    "identity_id", "status", "weakest_link", "contested_link", *_COUNT_COLUMNS, "a_numbers",
-    "multiple_a_numbers", "address_disagrees",
+    "identity_id", "status", "stake", "why", "weakest_link", "contested_link", "records",
+    "a_numbers", "notes",
 )  # fmt: skip
+#: The share of the page's width each column of the review table takes (the table is laid out
+#: fixed, so it fits any window: long values wrap inside their column).
+_REVIEW_WIDTHS: tuple[int, ...] = (18, 12, 7, 11, 9, 10, 9, 14, 10)
+#: How many groups per dimension the page shows (countries and sponsor states, largest first).
+GROUP_ROWS = 10
+#: The columns of the groups tables on the page (all are in groups.csv).
+_GROUP_PAGE_COLUMNS: dict[str, str] = {
+    "group": "group", "identities": "identities", "lost": "lost", "lost_rate": "lost rate",
+    "needs_review": "need review", "lost_needs_review": "lost, need review",
+    "exact_join_lost": "exact join lost", "lost_difference": "difference",
+}  # fmt: skip
+_GROUP_TITLES: dict[str, str] = {
+    "country": "country", "age_band": "age band at apprehension", "sex": "sex",
+    "fiscal_year": "fiscal year", "sponsor_state": "sponsor's state",
+}  # fmt: skip
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
@@ -60,10 +73,14 @@ border-bottom:1px solid #ddd;padding-bottom:.2rem}
 .figure{border:1px solid #ddd;border-radius:6px;padding:.6rem 1rem;min-width:150px}
 .figure b{display:block;font-size:1.5rem}
 .headline{background:#fff4e0;border-left:4px solid #E69F00;padding:.6rem 1rem}
-table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem;max-width:100%}
+table.wide{width:100%}
 th,td{border-bottom:1px solid #e5e5e5;padding:.25rem .6rem;text-align:left;vertical-align:top}
+td{overflow-wrap:break-word}table.wide{table-layout:fixed;font-size:.82rem}table.wide td,table.wide th{overflow-wrap:anywhere}
+table.wide th,table.wide td{padding:.25rem .3rem}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 thead th{border-bottom:2px solid #bbb}
+h3{font-size:1rem;margin:1.2rem 0 .2rem}
 svg{display:block;margin:.6rem 0;max-width:100%;height:auto}
 svg text{font-family:inherit;font-size:12px;fill:#333}svg text.small{font-size:10px}
 """
@@ -82,6 +99,7 @@ def render_html(report: HandoffReport) -> str:
             _fiscal_year_section(report),
             _versus_section(report),
             _review_section(report),
+            _groups_section(report),
             _section(
                 "By age band at apprehension",
                 _table(_pivot(report.summary, "age_band"), numeric=(*STATUSES, "total")),
@@ -221,22 +239,66 @@ without one stay alone. <i>difference</i> = exact join &minus; linked.</p>"""
 
 
 def _review_section(report: HandoffReport) -> str:
-    """The identities to review, weakest first, capped at :data:`REVIEW_ROWS`."""
-    review = report.needs_review()
-    listed = "weakest first" if len(review) <= REVIEW_ROWS else f"the {REVIEW_ROWS} weakest shown"
+    """The identities to review, by what a mistake would change (``HandoffReport.review_list``:
+    lost statuses first, then those that could flip, weakest link first within each), capped at
+    :data:`REVIEW_ROWS`."""
+    review = report.review_list()
+    listed = "all shown" if len(review) <= REVIEW_ROWS else f"the first {REVIEW_ROWS} shown"
     # the wording is escaped before the column name goes in, set in italics like the others
     why = escape(NEEDS_REVIEW_MEANING).format(
         threshold=report.review_threshold, contested_link="<i>contested_link</i>"
     )
     note = (
-        f'<p class="muted">{len(review):,} identities are {why}; {listed} (all are flagged in '
-        "identities.csv, column <i>needs_review</i>).</p>"
+        f'<p class="muted">{len(review):,} identities are {why}. Ordered by what a mistake '
+        "would change: <i>stake</i> <b>lost</b> (a lost status: a wrong link changes the lost "
+        "count) first, then <b>could flip</b> (a refused link, or a weak link in an identity "
+        "with an HHS record, could move the child between lost and not lost), then the rest; "
+        "weakest link first within each. <i>why</i>: <b>weak link</b> (weakest link below "
+        f"{report.review_threshold:g}) or <b>strong link refused</b> (a conflict or the size "
+        f"cap kept a strong link out). {listed.capitalize()}; all are flagged in "
+        "identities.csv, column <i>needs_review</i>.</p>"
     )
+    shown = review.head(REVIEW_ROWS).copy()
+    shown["records"] = [
+        f"{int(r.n_records)} ({'/'.join(str(int(getattr(r, f'n_{s}'))) for s in SOURCES)})"
+        for r in shown.itertuples()
+    ]
+    shown["notes"] = [
+        "; ".join(
+            w for w, on in (("several A-numbers", a), ("addresses disagree", b)) if on is True
+        )
+        for a, b in zip(shown["multiple_a_numbers"], shown["address_disagrees"], strict=True)
+    ]
     table = _table(
-        review[list(_REVIEW_COLUMNS)].head(REVIEW_ROWS),
-        numeric=("weakest_link", "contested_link", *_COUNT_COLUMNS),
+        shown[list(_REVIEW_COLUMNS)],
+        numeric=("weakest_link", "contested_link"),
+        widths=_REVIEW_WIDTHS,
     )
-    return _section("Identities needing review", note, table)
+    legend = '<p class="muted"><i>records</i>: all (CBP/ICE/HHS/court).</p>'
+    return _section("Identities needing review", note, table, legend)
+
+
+def _groups_section(report: HandoffReport) -> str:
+    """Per dimension, the largest groups: lost count and rate, how many rest on uncertain links,
+    and what the exact A-number join counts (``HandoffReport.by_group``; all in groups.csv)."""
+    note = (
+        '<p class="muted">Per group: identities, those with a lost status and their rate, how '
+        "many need review (and how many of the lost ones do), and what an exact A-number join "
+        "counts as lost for the same children (each exact-join identity in the group of the "
+        "linked identity holding most of its records; <i>difference</i> = exact join lost "
+        "&minus; lost). A group whose lost children often need review, or where the two "
+        f"counts part, has a lost rate that rests on the links. Countries and states: the "
+        f"{GROUP_ROWS} largest; every group is in groups.csv.</p>"
+    )
+    parts = [note]
+    for dimension, title in _GROUP_TITLES.items():
+        groups = report.by_group(dimension)  # type: ignore[arg-type]
+        shown = groups[list(_GROUP_PAGE_COLUMNS)].head(GROUP_ROWS).copy()
+        shown["lost_rate"] = [f"{v:.1%}" for v in shown["lost_rate"]]
+        shown = shown.rename(columns=_GROUP_PAGE_COLUMNS)
+        numeric = [c for c in _GROUP_PAGE_COLUMNS.values() if c != "group"]
+        parts.append(f"<h3>By {escape(title)}</h3>" + _table(shown, numeric=numeric))
+    return _section("Statuses by group, with their uncertainty", *parts)
 
 
 def _changes_section(report: HandoffReport) -> str:
@@ -326,13 +388,23 @@ def _cell(value: object) -> str:
     return f"<td>{escape(value)}</td>"
 
 
-def _table(frame: pd.DataFrame, *, numeric: Sequence[str] = ()) -> str:
-    """An HTML table of ``frame``; every value escaped. An empty frame says "None"."""
+def _heading(column: object) -> str:
+    """A column name, escaped, that may break after its underscores (``weakest_<wbr>link``)."""
+    return escape(column).replace("_", "_<wbr>")
+
+
+def _table(frame: pd.DataFrame, *, numeric: Sequence[str] = (), widths: Sequence[int] = ()) -> str:
+    """An HTML table of ``frame``; every value escaped. An empty frame says "None". ``widths``:
+    each column's share of the page's width in percent; the table then takes the page's width
+    and its cells wrap anywhere, so it never passes the window's edge."""
     if frame.empty:
         return '<p class="muted">None.</p>'
+    sizes = [f' style="width:{w}%"' for w in widths] or [""] * len(frame.columns)
     head = "".join(
-        f'<th class="n">{escape(c)}</th>' if c in numeric else f"<th>{escape(c)}</th>"
-        for c in frame.columns
+        f'<th class="n"{size}>{_heading(c)}</th>'
+        if c in numeric
+        else f"<th{size}>{_heading(c)}</th>"
+        for c, size in zip(frame.columns, sizes, strict=True)
     )
     rows = []
     for record in frame.itertuples(index=False):
@@ -342,7 +414,8 @@ def _table(frame: pd.DataFrame, *, numeric: Sequence[str] = ()) -> str:
                 value = value.item()  # numpy scalar -> Python
             cells.append(_cell(value))
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    opening = '<table class="wide">' if widths else "<table>"
+    return f"{opening}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def _pivot(summary: pd.DataFrame, dimension: str) -> pd.DataFrame:
