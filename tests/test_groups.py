@@ -118,3 +118,27 @@ def test_evaluate_scores_statuses_per_group_of_the_true_child():
     assert (hn["status_accuracy"], hn["lost_error"]) == (1.0, 0)
     assert ("age_band", "15-16") in by_group.index  # the report's bands, from the age
     assert evaluate(clusters, truth).by_group is None
+
+
+def test_the_exact_join_s_lost_are_split_into_children_and_extra_pieces(report):
+    children, fragments = report.exact_join_lost_pieces
+    assert children + fragments == report.n_lost_exact_join
+    versus = report.to_dict()["exact_join"]
+    assert (versus["lost_children"], versus["lost_fragments"]) == (children, fragments)
+    page = render_html(report)
+    assert f"its {report.n_lost_exact_join:,} lost are {children:,} children" in page
+    assert "more pieces of them" in repr(report)
+
+
+@pytest.mark.slow
+def test_on_synthetic_data_the_pieces_explain_the_gap_between_the_lost_counts():
+    from linkage import link, synthetic
+
+    report = handoff_report(link(synthetic.generate(1_500, seed=4).sources, quiet=True))
+    children, fragments = report.exact_join_lost_pieces
+    assert children + fragments == report.n_lost_exact_join
+    assert fragments > 0  # the join counts some children more than once
+    # what is left of the gap after the pieces is the children the two sides judge differently
+    gap = children - report.n_lost
+    judged = report.lost_only_by_exact_join - report.lost_only_by_linkage
+    assert abs(gap - judged) <= max(2, 0.02 * report.n_lost)

@@ -137,6 +137,10 @@ class HandoffReport:
             A-number join, in an identity with a lost status: children the exact join would
             wrongly count as lost.
         lost_only_by_linkage: The converse: lost by linkage, not lost by the exact join.
+        exact_join_lost_pieces: The exact join's lost count split into ``(children,
+            fragments)``: the children (linked identities) it counts lost at least once, and
+            the extra pieces of those children it counts again (a child whose records it cannot
+            join is counted once per piece). ``children + fragments`` is its lost count.
         groups: The statuses by group, with their uncertainty, for every dimension of
             :data:`linkage.handoff.GROUP_DIMENSIONS` (one row per dimension and group; the
             columns are those of :meth:`by_group`, written as ``groups.csv``).
@@ -162,6 +166,7 @@ class HandoffReport:
     versus_exact_join: pd.DataFrame
     lost_only_by_exact_join: int
     lost_only_by_linkage: int
+    exact_join_lost_pieces: tuple[int, int] = (0, 0)
     groups: pd.DataFrame = field(repr=False)
     records_per_source: dict[str, int]
     rejects: pd.DataFrame
@@ -306,6 +311,8 @@ class HandoffReport:
                 "lost": self.n_lost_exact_join,
                 "lost_only_by_exact_join": self.lost_only_by_exact_join,
                 "lost_only_by_linkage": self.lost_only_by_linkage,
+                "lost_children": self.exact_join_lost_pieces[0],
+                "lost_fragments": self.exact_join_lost_pieces[1],
             },
             "warnings": [w.to_dict() for w in self.input_warnings],
             "notes": [w.to_dict() for w in self.warnings if w.severity != "warning"],
@@ -397,6 +404,9 @@ class HandoffReport:
             f"  {LOST_MEANING}: {self.n_lost:,} (exact A-number join: {self.n_lost_exact_join:,})",
             f"  children the exact join calls lost and linkage does not: "
             f"{self.lost_only_by_exact_join:,}",
+            f"  the exact join's lost are {self.exact_join_lost_pieces[0]:,} children and "
+            f"{self.exact_join_lost_pieces[1]:,} more pieces of them (a child it cannot put "
+            "together is counted once per piece)",
             f"  needs review: {int(self.identities['needs_review'].sum()):,} "
             f"({self._review_reasons()})",
         ]

@@ -213,6 +213,7 @@ def handoff_report(
         versus_exact_join=_versus_exact_join(con),
         lost_only_by_exact_join=only_exact,
         lost_only_by_linkage=only_linked,
+        exact_join_lost_pieces=_exact_lost_pieces(con),
         groups=group_table(con),
         records_per_source=_records_per_source(con),
         rejects=_rejects(con),
@@ -295,6 +296,32 @@ def _lost_by_one_side_only(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         """
     ).fetchall()[0]
     return int(only_exact), int(only_linked)
+
+
+def _exact_lost_pieces(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """The exact join's lost identities as children and fragments: each exact-join identity
+    belongs to the linked identity (the child) holding most of its records (ties: the smallest
+    id); ``children`` = linked identities with at least one lost exact identity, ``fragments``
+    = the lost exact identities beyond the first of each. Their sum is the exact join's lost
+    count."""
+    lost = sql_list(LOST_STATUSES)
+    children, fragments = con.execute(
+        f"""
+        WITH overlap AS (
+            SELECT x.identity_id AS exact_id, c.identity_id AS linked_id, count(*) AS n
+            FROM {tables.CLUSTERS_EXACT_JOIN} AS x
+            JOIN {tables.CLUSTERS} AS c ON c.unique_id = x.unique_id
+            GROUP BY ALL),
+        owner AS (SELECT exact_id, arg_min(linked_id, (-n, linked_id)) AS linked_id
+                  FROM overlap GROUP BY exact_id),
+        per_child AS (
+            SELECT o.linked_id, count(*) AS k
+            FROM owner AS o JOIN {tables.IDENTITIES_EXACT_JOIN} AS e ON e.identity_id = o.exact_id
+            WHERE e.status IN {lost} GROUP BY o.linked_id)
+        SELECT count(*), coalesce(sum(k - 1), 0) FROM per_child
+        """
+    ).fetchall()[0]
+    return int(children), int(fragments)
 
 
 def _records_per_source(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

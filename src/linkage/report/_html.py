@@ -234,8 +234,18 @@ def _versus_section(report: HandoffReport) -> str:
     note = """\
 <p class="muted">The exact join puts together records that share a normalised A-number; records
 without one stay alone. <i>difference</i> = exact join &minus; linked.</p>"""
+    children, fragments = report.exact_join_lost_pieces
+    pieces = (
+        f"<p>The exact join counts identities, not children: its {report.n_lost_exact_join:,} "
+        f"lost are {children:,} children (as linkage groups their records) and {fragments:,} "
+        "more pieces of those children, each counted again because the join could not put a "
+        "child's records together. That is why the difference in lost counts "
+        f"({report.n_lost_exact_join - report.n_lost:,}) is larger than the "
+        f"{report.lost_only_by_exact_join:,} children the exact join calls lost and linkage "
+        "does not.</p>"
+    )
     table = _table(versus, numeric=("linked", "exact_join", "difference"))
-    return _section("Linkage compared with an exact A-number join", note, chart, table)
+    return _section("Linkage compared with an exact A-number join", note, pieces, chart, table)
 
 
 def _review_section(report: HandoffReport) -> str:
