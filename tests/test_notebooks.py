@@ -181,3 +181,18 @@ def test_walkthrough_shows_each_step(
 ) -> None:
     text = _text(_cell(executed[WALKTHROUGH], tag))
     assert expected in text, f"cell {tag!r} shows no {expected!r}:\n{text[:2000]}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tag", ["status_chart", "funnel"])
+def test_walkthrough_chart_labels_read_level(tag: str, executed: dict[str, Executed]) -> None:
+    """No label written on its side or on top of another (issue 15: the faceted status chart's
+    row labels were turned upright over each other, the funnel's stage names on their side)."""
+    bundles = _displayed(_cell(executed[WALKTHROUGH], tag))
+    specs = [b[m] for b in bundles for m in b if VEGA_LITE.match(m)]
+    assert specs, f"{tag}: no chart"
+    encoding = specs[0]["encoding"]  # the same spec under each Vega-Lite version's name
+    assert "row" not in encoding and "column" not in encoding  # no facet headers turned upright
+    x = encoding["x"]
+    if x.get("type") == "nominal":
+        assert x.get("axis", {}).get("labelAngle") == 0, x
