@@ -167,6 +167,7 @@ def test_walkthrough_charts_render_offline(tag: str, executed: dict[str, Execute
         ("profile", "placeholder"),
         ("uncertain", "below 0.95"),
         ("needs_review", "identities need review"),
+        ("needs_review", "strong link refused"),  # each flagged identity says why
         ("explain", "Identity ID-"),
         ("explain_pair", "cumulative_match_weight"),
         ("report", "lost after the HHS handoff"),
