@@ -131,10 +131,28 @@ def _check_read_once(found: Mapping[str, Any], problems: list[Problem]) -> None:
             seen[key] = source
 
 
+#: The truth files ``linkage synth`` writes beside its extracts (names without suffix).
+TRUTH_FILES = ("truth_records", "truth_children")
+
+
 def _scan_folder(folder: Path, problems: list[Problem], warnings: list[Problem]) -> dict[str, Any]:
     """The source files of a folder: a warning for other files, a problem if none or too many."""
     by_source, ignored = _files_by_source(folder)
     _check_source_folders(folder, by_source, problems, warnings)
+    truth = [name for name in ignored if name.split(".")[0] in TRUTH_FILES]
+    ignored = [name for name in ignored if name not in truth]
+    if truth:  # linkage synth writes them beside the extracts: expected, not a mistake
+        warnings.append(
+            Problem(
+                source=None,
+                column=None,
+                message=f"the synthetic truth ({', '.join(truth)}) in {str(folder)!r} is not "
+                "input and was not read",
+                fix="score against it with linkage evaluate or linkage.evaluate",
+                kind="source",
+                severity="note",
+            )
+        )
     if ignored:
         warnings.append(
             Problem(
