@@ -33,11 +33,11 @@ _SOURCES: dict[str, tuple[str, ...]] = {
 
 def columns_of(data: Any) -> list[str]:
     """The column names of a pandas/polars frame, Arrow table or DuckDB relation."""
+    if hasattr(data, "collect_schema"):  # polars (asked first: .schema of a LazyFrame warns)
+        return list(data.collect_schema().names())
     schema = getattr(data, "schema", None)
     if isinstance(schema, pa.Schema):  # Arrow tables, batches, readers
         return list(schema.names)
-    if hasattr(data, "collect_schema"):  # a polars LazyFrame
-        return list(data.collect_schema().names())
     return [str(c) for c in data.columns]
 
 
