@@ -52,3 +52,16 @@ def test_make_demo_installs_the_command_the_readme_names() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "$(VENV)/bin/linkage demo" in makefile and "VENV   := .venv" in makefile
     assert (Path(sys.executable).parent / "linkage").is_file()
+
+
+def test_getting_started_s_check_against_the_truth_runs_as_written(tmp_path) -> None:
+    text = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    section = text[text.index("## Checking the result against the truth") :]
+    (block,) = re.findall(r"```\n(.*?)```", section, flags=re.S)
+    for line in block.strip().splitlines():
+        words = shlex.split(line)
+        assert words[0] == "linkage", line
+        done = subprocess.run([sys.executable, "-m", "linkage", "--quiet", *words[1:]],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=900)  # fmt: skip
+        assert done.returncode == 0, f"{line}\n{done.stderr[-2000:]}"
+    assert "status accuracy" in done.stdout
