@@ -28,7 +28,9 @@ from __future__ import annotations
 __all__ = ["CATALOG", "SCHEMA_VERSION", "T"]
 
 #: Bumped whenever a table or column changes meaning; a store of another version is refused.
-SCHEMA_VERSION = 1
+#: 2: the canonical records gained ``nta_issued`` and impossible dates are read as empty (a
+#: version 1 store's records would all look revised).
+SCHEMA_VERSION = 2
 
 #: The catalog name the store file is attached under.
 CATALOG = "linkage_store"
