@@ -112,11 +112,15 @@ class Store:
         version = int(meta.get("schema_version", -1))
         if version != SCHEMA_VERSION:
             con.close()
+            wrote = meta.get("linkage_version", "?")
+            other = (
+                f"linkage {wrote}" if wrote != __version__ else "the build of linkage that wrote it"
+            )
             raise StoreError(
                 f"{target} is a store of schema version {version} (written by linkage "
-                f"{meta.get('linkage_version', '?')}); this linkage {__version__} reads version "
-                f"{SCHEMA_VERSION}. Fix: open it with linkage {meta.get('linkage_version', '?')}, "
-                "or build a new store from the extracts (linkage run DATA --store NEW --out OUT)"
+                f"{wrote}); this linkage {__version__} reads version {SCHEMA_VERSION}. Fix: open "
+                f"it with {other}, or build a new store from the extracts (linkage run DATA "
+                "--store NEW --out OUT)"
             )
         return cls(path=target, con=con)
 
