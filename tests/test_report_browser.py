@@ -4,27 +4,16 @@ the right edge of the window. Skipped, with the reason printed, where there is n
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import linkage
+from browser import chrome
 from linkage import synthetic
 
 pytestmark = pytest.mark.slow
-
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-if not (CHROMIUM and CHROMEDRIVER):
-    pytest.skip(
-        "no browser: install Debian's chromium and chromium-driver (make test does this where "
-        "apt-get works) to run report.html's browser tests",
-        allow_module_level=True,
-    )
 
 #: Per table: its right edge and the window's width, measured in the page.
 OVERFLOW_JS = """
@@ -49,11 +38,7 @@ def report_page(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def driver() -> Iterator[object]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=webdriver.ChromeService(CHROMEDRIVER), options=options)
+    browser = chrome()
     yield browser
     browser.quit()
 

@@ -5,12 +5,12 @@ tests are skipped with the reason printed)."""
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from browser import chrome
 from linkage import synthetic
 from linkage.review._server import ReviewServer
 from linkage.store import Store
@@ -22,15 +22,6 @@ from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-if not (CHROMIUM and CHROMEDRIVER):
-    pytest.skip(
-        "no browser: install Debian's chromium and chromium-driver (make test does this where "
-        "apt-get works) to run the review page's browser tests",
-        allow_module_level=True,
-    )
 
 SCRIPT_NAME = "<script>alert(1)</script>"
 IMG_NAME = "<img src=x onerror=\"document.title='pwned'\">"
@@ -48,15 +39,9 @@ def store(tmp_path_factory) -> Iterator[Store]:
 
 @pytest.fixture
 def page(store) -> Iterator[tuple[ReviewServer, object]]:
+    driver = chrome("--window-size=1400,900")  # skips here, before serving, without a browser
     server = ReviewServer(store)
-    url = server.start()
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                 "--window-size=1400,900"):  # fmt: skip
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=webdriver.ChromeService(CHROMEDRIVER), options=options)
-    driver.get(url)
+    driver.get(server.start())
     yield server, driver
     driver.quit()
     server.stop()
@@ -70,8 +55,7 @@ def _item_loaded(driver) -> None:
     try:
         _wait(driver, ec.presence_of_element_located((By.CSS_SELECTOR, "#item table.records")))
     except Exception as error:
-        shown = driver.page_source
-        driver.save_screenshot("/tmp/rv/fail.png")
+        shown = driver.find_element(By.ID, "item").text
         raise AssertionError(f"no item shown; the page says: {shown[-1200:]!r}") from error
 
 
