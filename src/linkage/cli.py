@@ -8,7 +8,6 @@ synthetic data, scored against its truth), ``synth`` (write synthetic data) and 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import sys
@@ -159,24 +158,19 @@ def _check_data_dir(data_dir: str) -> None:
 
 
 def _cmd_update(args: argparse.Namespace) -> int:
-    from linkage.pipeline import input_warnings
     from linkage.report import check_out_dir
     from linkage.store import Store
 
     out = check_out_dir(args.out)
-    columns = _read_columns(args.columns)
-    warnings = input_warnings(
-        args.data_dir, columns=columns, on_bad_record=args.on_bad_record, strict=args.strict
-    )
     with Store.open(args.store) as store:
         report = store.update(
             args.data_dir,
-            columns=columns,
+            columns=_read_columns(args.columns),
             on_bad_record=args.on_bad_record,
             retrain=args.retrain,
             seed=args.seed,
+            strict=args.strict,
         )
-        report = dataclasses.replace(report, warnings=warnings)
         report.write(out)
         changes = report.changes
         if changes is not None:

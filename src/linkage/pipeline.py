@@ -7,18 +7,14 @@ link (which reads through read_sources, the one read path, and normalises) -> ha
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
 from linkage import _progress as progress
 from linkage.decisions import read_decisions
-from linkage.errors import Problem
 from linkage.handoff import HandoffReport, handoff_report
 
 if TYPE_CHECKING:
@@ -154,29 +150,6 @@ def _run(
     return report
 
 
-def input_warnings(
-    data: Any,
-    *,
-    columns: Mapping[str, ColumnMapping] | None,
-    on_bad_record: OnBadRecord,
-    strict: bool,
-) -> tuple[Problem, ...]:
-    """The warnings of reading ``data`` (on a connection of its own, closed after), for the
-    paths that read through a store; with ``strict``, a :class:`StrictInputError` instead."""
-    from linkage.sources import Sources, read_sources
-
-    if isinstance(data, Sources):
-        return read_sources(data, strict=strict).warnings
-    con = duckdb.connect()
-    try:
-        sources = read_sources(
-            data, columns=columns, on_bad_record=on_bad_record, con=con, strict=strict
-        )
-        return sources.warnings
-    finally:
-        con.close()
-
-
 def _run_into_store(
     data: Any,
     path: str | os.PathLike[str],
@@ -190,17 +163,17 @@ def _run_into_store(
     strict: bool,
 ) -> HandoffReport:
     """``run`` with a store: create it, link the data as its first update, write the report.
-    A run that fails leaves no store behind. The input is read once first, apart, for its
-    warnings (the store reads it again)."""
+    A run that fails (``strict`` and a warning about the input included) leaves no store
+    behind."""
     from linkage.store import Store
 
-    warnings = input_warnings(data, columns=columns, on_bad_record=on_bad_record, strict=strict)
     store = Store.create(path, model=model)
     try:
         if decisions is not None:
             store.add_decisions(read_decisions(decisions))
-        report = store.update(data, columns=columns, on_bad_record=on_bad_record, seed=seed)
-        report = dataclasses.replace(report, warnings=warnings)
+        report = store.update(
+            data, columns=columns, on_bad_record=on_bad_record, seed=seed, strict=strict
+        )
     except BaseException:
         store.close()
         Path(path).unlink(missing_ok=True)

@@ -268,6 +268,7 @@ class Store:
         thresholds: Thresholds | None = None,
         training: TrainingConfig | None = None,
         max_comparisons: int = DEFAULT_MAX_COMPARISONS,
+        strict: bool = False,
     ) -> HandoffReport:
         """Add the records of ``data`` (anything :func:`linkage.read_sources` reads; None for no
         records, to apply reviewers' decisions only): new ones,
@@ -279,6 +280,10 @@ class Store:
         only the identities their links touch are clustered again. The first update of a new
         store, or ``retrain=True``, trains a model on all the records and links them in full;
         the ids last either way (``docs/store.md``).
+
+        ``strict``: stop on any warning about the input (:func:`linkage.read_sources`), with a
+        :class:`~linkage.errors.StrictInputError`, before the store changes; without it the
+        warnings are the report's ``warnings``.
 
         Returns:
             The :class:`~linkage.handoff.HandoffReport` of the whole store after the update,
@@ -292,7 +297,9 @@ class Store:
         if data is None:
             _empty_extract(con)
         else:
-            sources = read_sources(data, columns=columns, con=con, on_bad_record=on_bad_record)
+            sources = read_sources(
+                data, columns=columns, con=con, on_bad_record=on_bad_record, strict=strict
+            )
             warnings = tuple(sources.warnings)
             normalize(sources)
         con.execute(f"ALTER TABLE {tables.REJECTS} RENAME TO {S.extract_rejects}")
