@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from linkage.review._queue import review_queue
 from linkage.store._schema import T
 
@@ -34,14 +36,16 @@ def wilson_interval(successes: int, trials: int, *, z: float = Z_95) -> tuple[fl
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def precision_estimate(store: Store) -> dict[str, Any]:
+def precision_estimate(store: Store, *, queue: pd.DataFrame | None = None) -> dict[str, Any]:
     """The precision of the links estimated from the sample mode's decisions.
 
     Returns ``decided`` (sample decisions, not sure included), ``same``, ``different``,
     ``precision`` (same / (same + different)), ``low`` and ``high`` (Wilson's 95% interval;
     these three are None when nothing was decided same or different) and
     ``unreviewed_uncertain``: the identities whose status rests on an uncertain link no one has
-    decided (the queue's items whose decision would change a status).
+    decided (the queue's items whose decision would change a status). ``queue``: the store's
+    :func:`review_queue` when the caller holds it already (the review page does), else it is
+    drawn here.
     """
     rows = store.con.execute(
         f"""SELECT decision, count(*) FROM (
@@ -53,7 +57,7 @@ def precision_estimate(store: Store) -> dict[str, Any]:
     ).fetchall()
     counts = {str(k): int(v) for k, v in rows}
     same, different = counts.get("same", 0), counts.get("different", 0)
-    queue = review_queue(store)
+    queue = review_queue(store) if queue is None else queue
     uncertain = queue[queue["changes_status"].astype(bool)]
     identities = set(uncertain["identity_l"]) | set(
         uncertain.loc[uncertain["kind"] == "refused_link", "identity_r"]

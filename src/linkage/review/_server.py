@@ -193,6 +193,7 @@ class ReviewServer:
                 pairs = self._against_identity(left, right)
             for a, b in pairs:
                 self.store.decide(a, b, decision, reviewer=reviewer, note=note, mode=mode)
+                self._forget(f"{min(a, b)}|{max(a, b)}")
             self._forget(f"{min(left, right)}|{max(left, right)}")
             if self.decisions_file is not None:
                 self.store.export_decisions(self.decisions_file)
@@ -232,7 +233,12 @@ class ReviewServer:
         return {"left": left, "decided": decided}
 
     def _precision(self) -> dict[str, Any]:
-        return {k: _plain(v) for k, v in precision_estimate(self.store).items()}
+        if self._queue is None:
+            self._queue = review_queue(self.store)
+        # the page's queue: decided items are dropped from it as they are decided, as
+        # review_queue would, without drawing the whole queue again for every decision
+        estimate = precision_estimate(self.store, queue=self._queue)
+        return {k: _plain(v) for k, v in estimate.items()}
 
 
 def _handler(server: ReviewServer) -> type[BaseHTTPRequestHandler]:
