@@ -165,6 +165,11 @@ def _partition(keys: pd.Series, ids: pd.Series) -> set[frozenset[str]]:
 
 
 def test_applying_decisions_updates_the_store_and_items_still_show(server) -> None:
+    # its own decision: the tests of this module may run apart (pytest -n)
+    item = json.loads(_ask(server, "GET", "/api/queue")[2])["items"][0]
+    decision = {"unique_id_l": item["unique_id_l"], "unique_id_r": item["unique_id_r"],
+                "decision": "same"}  # fmt: skip
+    assert _ask(server, "POST", "/api/decide", body=decision)[0] == 200
     status, _, body = _ask(server, "POST", "/api/apply", body={})
     assert status == 200 and "decision_applied" in json.loads(body)["changes"]
     item = json.loads(_ask(server, "GET", "/api/queue")[2])["items"][0]
