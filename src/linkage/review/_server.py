@@ -170,7 +170,7 @@ class ReviewServer:
             frame = self.store.decisions()
         frame = frame.astype(object).where(frame.notna(), None)
         for column in frame.columns:
-            if column.endswith("_at") or column == "decided_at":
+            if column.endswith("_at"):
                 frame[column] = frame[column].map(lambda v: None if v is None else str(v)[:19])
         return {"decisions": _rows(frame)}
 
