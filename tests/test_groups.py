@@ -80,6 +80,35 @@ def test_groups_are_written_as_files_and_in_summary_json(report, tmp_path):
     assert (hn["lost"], hn["exact_join_lost"], hn["identities"]) == (1, 2, 2)
 
 
+def test_summary_csv_breaks_the_statuses_down_by_sex_and_sponsor_state(tmp_path):
+    sex = {"a": "F", "b": "F", "c": "M", "d": "M", "e": "F"}  # F's records say nothing
+    rows = [r | PLACES.get(r["record_id"], PLACES[r["record_id"][0]])
+            | {"sex": sex.get(r["record_id"][0])} for r in ROWS]  # fmt: skip
+    report = handoff_report(make_con(rows, IDENTITY, PROBS))
+    summary = pd.read_csv(write_report(report, tmp_path)["summary.csv"], keep_default_na=False,
+                          dtype={"value": str})  # fmt: skip
+    assert list(summary["dimension"].unique()) == [
+        "total", "fiscal_year", "country", "age_band", "sex", "sponsor_state"]  # fmt: skip
+    children = summary.loc[summary["dimension"] == "total", "identities"].sum()
+    assert children == len(report.identities) == 6
+    counts = summary.set_index(["dimension", "value", "status"])["identities"]
+    for dimension in ("sex", "sponsor_state"):
+        assert counts.loc[dimension].sum() == children, dimension
+    assert counts.loc["sex"].to_dict() == {
+        ("F", "not_transferred"): 1, ("F", "no_nta"): 1, ("F", "in_proceedings"): 1,
+        ("M", "nta_not_filed"): 1, ("M", "failed_to_appear"): 1,
+        ("unknown", "not_transferred"): 1,
+    }  # fmt: skip
+    # the states as the groups table reads them: TX by B's ZIP and C's address, none for the
+    # two never handed to HHS; largest first, as countries are
+    assert counts.loc["sponsor_state"].to_dict() == {
+        ("TX", "no_nta"): 1, ("TX", "nta_not_filed"): 1, ("none", "not_transferred"): 2,
+        ("NY", "failed_to_appear"): 1, ("unknown", "in_proceedings"): 1,
+    }  # fmt: skip
+    states = counts.loc["sponsor_state"].groupby(level=0).sum().to_dict()
+    assert states == report.by_group("sponsor_state").set_index("group")["identities"].to_dict()
+
+
 def test_review_list_puts_what_a_mistake_would_change_first(report):
     review = report.review_list().set_index("identity_id")
     assert list(review.index) == ["B", "E", "A"]  # lost, could flip, neither; F, D, C are firm

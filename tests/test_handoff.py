@@ -239,8 +239,9 @@ def test_report_summary_and_counts(stand_in):
                       "failed_to_appear": 1, "in_proceedings": 1}  # fmt: skip
     assert report.n_lost == 3
     summary = report.summary
-    assert set(summary["dimension"]) == {"total", "fiscal_year", "country", "age_band"}
-    for dim in ("fiscal_year", "age_band", "country"):
+    assert list(summary["dimension"].unique()) == [
+        "total", "fiscal_year", "country", "age_band", "sex", "sponsor_state"]  # fmt: skip
+    for dim in ("fiscal_year", "age_band", "country", "sex", "sponsor_state"):
         part = summary[summary["dimension"] == dim]
         assert part["identities"].sum() == len(report.identities)
     fy = summary[(summary["dimension"] == "fiscal_year") & (summary["value"] == "2020")]

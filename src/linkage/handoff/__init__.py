@@ -18,10 +18,10 @@ court addresses, the demographics and the handoff ``status`` of ``docs/statuses.
 the same records would report.
 
 The parts: ``_stage`` runs the stage on a connection, ``_sql`` holds its SQL as text, ``_report``
-the :class:`HandoffReport` it returns, ``_groups`` its statuses by group (with ``_states``, the
-sponsor's state from a ZIP or an address). Writing the files is the report's job
-(:mod:`linkage.report`), and the report reads this package: nothing here imports it (see
-:func:`register_writer`).
+the :class:`HandoffReport` it returns, ``_groups`` its statuses by group and its long summary over
+the same groups (with ``_states``, the sponsor's state from a ZIP or an address). Writing the
+files is the report's job (:mod:`linkage.report`), and the report reads this package: nothing
+here imports it (see :func:`register_writer`).
 """
 
 from __future__ import annotations

@@ -10,7 +10,14 @@ import duckdb
 import pandas as pd
 
 from linkage import tables
-from linkage.handoff._sql import AGE_BANDS, AGE_UNKNOWN, sql_list, sql_str
+from linkage.handoff._sql import (
+    AGE_BANDS,
+    AGE_UNKNOWN,
+    sql_list,
+    sql_str,
+    status_order_sql,
+    statuses_sql,
+)
 from linkage.handoff._states import NO_SPONSOR, address_state_sql, zip3_values_sql
 from linkage.schema import LOST_STATUSES, STATUSES
 
@@ -63,6 +70,50 @@ def _grouped_identities_sql(identities: str) -> str:
             FROM {identities} AS i
             LEFT JOIN {zip3_values_sql()} ON z.zip3 = left(i.sponsor_zip5, 3)
         ) ON {", ".join(GROUP_DIMENSIONS)} INTO NAME dimension VALUE grp"""
+
+
+#: The dimensions of the long summary (summary.csv), in its order: the first three as before
+#: sex and the sponsor's state were added, so a reader of the first rows finds them unchanged.
+SUMMARY_DIMENSIONS: tuple[GroupDimension, ...] = (
+    "fiscal_year",
+    "country",
+    "age_band",
+    "sex",
+    "sponsor_state",
+)
+
+
+def summary_sql(identities: str) -> str:
+    """The long summary ``dimension, value, status, identities`` of the table ``identities``:
+    every status in ``total`` (zeros included), then per :data:`SUMMARY_DIMENSIONS`, each
+    group's value read as the groups table reads it (``unknown`` when missing; the sponsor's
+    state ``none`` without an HHS record). Countries and states come largest first, age bands
+    in their order, the rest by value."""
+    age_order = [label for label, _, _ in AGE_BANDS] + [AGE_UNKNOWN]
+    return f"""
+        WITH total AS (
+            SELECT 'total' AS dimension, 'all' AS value, s.status,
+                   count(i.status) AS identities
+            FROM {statuses_sql()}
+            LEFT JOIN {identities} AS i ON i.status = s.status
+            GROUP BY ALL
+        ),
+        grouped AS ({_grouped_identities_sql(identities)}),
+        dims AS (
+            SELECT dimension, grp AS value, status, count(*) AS identities
+            FROM grouped WHERE dimension IN {sql_list(SUMMARY_DIMENSIONS)} GROUP BY ALL
+        )
+        SELECT dimension, value, status, identities FROM (
+            SELECT *, sum(identities) OVER (PARTITION BY dimension, value) AS value_total
+            FROM (SELECT * FROM total UNION ALL SELECT * FROM dims)
+        )
+        ORDER BY list_position({["total", *SUMMARY_DIMENSIONS]!r}, dimension),
+                 CASE WHEN dimension IN ('country', 'sponsor_state') THEN -value_total
+                      ELSE 0 END,
+                 CASE WHEN dimension = 'age_band' THEN list_position({age_order!r}, value)
+                      ELSE 0 END,
+                 value, {status_order_sql("status")}
+        """
 
 
 def groups_sql() -> str:

@@ -128,7 +128,8 @@ class HandoffReport:
         identities: One row per identity (see :func:`linkage.handoff.identity_statuses` for
             the columns).
         summary: Long table ``dimension, value, status, identities``; dimensions ``total``
-            (value ``all``, every status even at zero), ``fiscal_year``, ``country``, ``age_band``.
+            (value ``all``, every status even at zero), ``fiscal_year``, ``country``,
+            ``age_band``, ``sex``, ``sponsor_state`` (valued as in :attr:`groups`).
         versus_exact_join: Per status: ``status, linked, exact_join, difference`` where
             ``exact_join`` counts the identities a plain A-number join of the same records
             reports and ``difference = exact_join - linked``.

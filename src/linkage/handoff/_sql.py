@@ -1,5 +1,6 @@
-"""The SQL of the handoff stage, as text: the identities query, the exact A-number join and the
-summary. Table names come in as arguments (the stage passes those of :mod:`linkage.tables`)."""
+"""The SQL of the handoff stage, as text: the identities query and the exact A-number join (the
+summary and the groups are ``_groups``'s). Table names come in as arguments (the stage passes those
+of :mod:`linkage.tables`)."""
 
 from __future__ import annotations
 
@@ -180,39 +181,6 @@ def status_order_sql(column: str) -> str:
 def statuses_sql() -> str:
     """Every status as a one-column table ``s(status)``, so counts include the zeros."""
     return f"(VALUES {', '.join(f'({sql_str(s)})' for s in STATUSES)}) AS s(status)"
-
-
-def summary_sql(identities: str) -> str:
-    """The long summary ``dimension, value, status, identities`` of the table ``identities``:
-    every status in ``total`` (zeros included), then per fiscal year, country and age band."""
-    dims = " UNION ALL ".join(
-        f"SELECT {sql_str(name)} AS dimension, coalesce(CAST({expr} AS VARCHAR), 'unknown') "
-        f"AS value, status, count(*) AS identities FROM {identities} GROUP BY ALL"
-        for name, expr in (
-            ("fiscal_year", "fiscal_year"),
-            ("country", "country"),
-            ("age_band", "age_band"),
-        )
-    )
-    age_order = [label for label, _, _ in AGE_BANDS] + [AGE_UNKNOWN]
-    return f"""
-        WITH total AS (
-            SELECT 'total' AS dimension, 'all' AS value, s.status,
-                   count(i.status) AS identities
-            FROM {statuses_sql()}
-            LEFT JOIN {identities} AS i ON i.status = s.status
-            GROUP BY ALL
-        )
-        SELECT dimension, value, status, identities FROM (
-            SELECT *, sum(identities) OVER (PARTITION BY dimension, value) AS value_total
-            FROM (SELECT * FROM total UNION ALL {dims})
-        )
-        ORDER BY list_position(['total', 'fiscal_year', 'country', 'age_band'], dimension),
-                 CASE WHEN dimension = 'country' THEN -value_total ELSE 0 END,
-                 CASE WHEN dimension = 'age_band' THEN list_position({age_order!r}, value)
-                      ELSE 0 END,
-                 value, {status_order_sql("status")}
-        """
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:

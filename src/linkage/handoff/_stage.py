@@ -11,7 +11,7 @@ import pandas as pd
 
 from linkage import tables
 from linkage.errors import Problem, SchemaError
-from linkage.handoff._groups import group_table
+from linkage.handoff._groups import group_table, summary_sql
 from linkage.handoff._report import HandoffReport, LinkedData
 from linkage.handoff._sql import (
     exact_join_clusters_sql,
@@ -19,7 +19,6 @@ from linkage.handoff._sql import (
     sql_list,
     status_order_sql,
     statuses_sql,
-    summary_sql,
     table_columns,
 )
 from linkage.schema import LOST_MEANING, LOST_STATUSES, SOURCES
