@@ -159,6 +159,53 @@ def test_evaluate_true_clusters_score_perfectly(synth_dir, tmp_path):
 
 
 @pytest.mark.slow
+def test_evaluate_prints_the_status_errors_per_group_after_its_figures(synth_dir, tmp_path):
+    from linkage.evaluation import evaluate
+    from linkage.synthetic import read_truth
+
+    truth, children = read_truth(synth_dir)
+    clusters = truth.rename(columns={"child_id": "identity_id"})
+    clusters.to_csv(tmp_path / "clusters.csv", index=False)
+    # one child in proceedings reported lost (no NTA): one wrong status, one lost too many
+    known = children["country"].notna() & children["sex"].notna()
+    wrong = children[known & (children["status"] == "in_proceedings")].iloc[0]
+    reported = children.rename(columns={"child_id": "identity_id"})[["identity_id", "status"]]
+    reported.loc[reported["identity_id"] == wrong["child_id"], "status"] = "no_nta"
+    reported.to_csv(tmp_path / "identities.csv", index=False)
+    args = [str(tmp_path / "clusters.csv"), str(synth_dir), "--identities",
+            str(tmp_path / "identities.csv")]  # fmt: skip
+    done = linkage("evaluate", *args)
+    assert done.returncode == 0, done.stderr
+    scores = evaluate(clusters, truth, identities=reported, children=children)
+    figures = repr(scores).splitlines()
+    lines = done.stdout.splitlines()
+    assert lines[: len(figures)] == figures  # the figures' lines as they always were, first
+    title, header, *rows = lines[len(figures) :]
+    assert title.startswith("status errors per group of the true child")
+    assert header.split() == ["dimension", "group", "children", "wrong", "accuracy", "true",
+                              "lost", "reported", "lost", "lost", "error"]  # fmt: skip
+    shown = [row.split() for row in rows]
+    assert {row[0] for row in shown} == {"country", "age_band", "sex", "fiscal_year",
+                                         "sponsor_state"}  # fmt: skip
+    for dimension in ("country", "sex"):  # few groups here: all of them, the child's wrong
+        for row in (row for row in shown if row[0] == dimension):
+            expected = ("1", "+1") if row[1] == wrong[dimension] else ("0", "0")
+            assert (row[3], row[-1]) == expected, row
+        assert [dimension, wrong[dimension]] in [row[:2] for row in shown]
+    as_json = linkage("evaluate", *args, "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    parsed = json.loads(as_json.stdout)
+    by_group = parsed.pop("by_group")
+    assert parsed == pytest.approx(scores.to_dict())  # the other keys as they were
+    assert len(by_group) == len(scores.by_group)  # every group, not only the worst
+    row = next(g for g in by_group if (g["dimension"], g["group"]) == ("country", wrong["country"]))
+    assert (row["true_lost"] + 1, row["reported_lost"], row["lost_error"]) == (
+        row["reported_lost"], row["reported_lost"], 1)  # fmt: skip
+    plain = linkage("evaluate", str(tmp_path / "clusters.csv"), str(synth_dir))  # no statuses
+    assert plain.returncode == 0 and "per group" not in plain.stdout
+
+
+@pytest.mark.slow
 def test_demo_links_reports_and_scores(tmp_path):
     out = tmp_path / "demo"
     done = linkage("demo", "--children", "300", "--seed", "1", "--out", str(out))

@@ -189,6 +189,32 @@ def test_synthetic_data_supplies_truth_and_children():
     assert from_data.status is not None
 
 
+def test_the_terminal_table_of_group_errors_lists_short_dimensions_and_the_worst_of_long_ones():
+    from linkage._group_scores import SHOWN_GROUPS, group_scores_text
+
+    def row(dimension: str, group: str, children: int, wrong: int, lost_error: int) -> dict:
+        return dict(dimension=dimension, group=group, children=children,
+                    status_accuracy=1 - wrong / children, true_lost=10, reported_lost=10 + lost_error,
+                    lost_error=lost_error)  # fmt: skip
+
+    countries = [row("country", f"C{i}", 100 - i, 0, 0) for i in range(SHOWN_GROUPS + 2)]
+    countries[-1] = row("country", "ZZ", 3, 2, -1)  # the smallest country, the most wrong
+    countries[-2] = row("country", "YY", 4, 0, 2)  # nothing wrong, but its lost count is off
+    sexes = [row("sex", "M", 50, 1, 1), row("sex", "F", 40, 0, 0)]
+    text = group_scores_text(pd.DataFrame(countries + sexes))
+    title, header, *lines = text.splitlines()
+    assert "per group" in title
+    assert header.split()[:4] == ["dimension", "group", "children", "wrong"]
+    shown = [line.split() for line in lines]
+    listed = [r[1] for r in shown if r[0] == "country"]
+    assert listed[:3] == ["ZZ", "YY", "C0"]  # most wrong, then largest lost error, then largest
+    assert len(listed) == SHOWN_GROUPS + 1
+    assert " ".join(shown[SHOWN_GROUPS][1:]) == "(2 more groups)"
+    assert shown[0][2:] == ["3", "2", "0.3333", "10", "9", "-1"]
+    assert [r[1] for r in shown if r[0] == "sex"] == ["F", "M"]  # all of them, in order
+    assert shown[-1][2:] == ["50", "1", "0.9800", "10", "11", "+1"]
+
+
 def test_scores_synthetic_data_against_its_own_truth():
     data = generate(300, seed=1)
     perfect = data.truth.rename(columns={"child_id": "identity_id"})

@@ -105,3 +105,48 @@ def group_scores(
     for column in ("children", "true_lost", "reported_lost", "lost_error"):
         frame[column] = frame[column].astype("int64")
     return frame[list(GROUP_SCORE_COLUMNS)]
+
+
+#: A dimension with more groups than this shows only its worst ones in :func:`group_scores_text`.
+SHOWN_GROUPS = 6
+_TEXT_HEADER = ("dimension", "group", "children", "wrong", "accuracy", "true lost",
+                "reported lost", "lost error")  # fmt: skip
+
+
+def group_scores_text(frame: pd.DataFrame, *, shown: int = SHOWN_GROUPS) -> str:
+    """``Evaluation.by_group`` as a table for a terminal (``linkage evaluate``).
+
+    A dimension of at most ``shown`` groups lists them all, by group (age bands and years in
+    order); a longer one (countries, states) its ``shown`` groups with the most children whose
+    status is wrong (then the largest lost error, then the largest), and how many it leaves out.
+    ``wrong`` counts the children whose reported status is wrong; ``lost error`` is signed (more
+    lost reported than true: ``+``).
+    """
+    rows: list[tuple[str, ...]] = []
+    for dimension, part in frame.groupby("dimension", sort=False):
+        part = part.assign(
+            wrong=(part["children"] * (1 - part["status_accuracy"])).round().astype("int64"),
+            off=part["lost_error"].abs(),
+        )
+        if len(part) <= shown:
+            part = part.sort_values("group")
+        else:
+            order = ["wrong", "off", "children", "group"]
+            part = part.sort_values(order, ascending=[False, False, False, True])
+        for row in part.head(shown).itertuples(index=False):
+            rows.append((str(dimension), str(row.group), f"{row.children:,}", f"{row.wrong:,}",
+                         f"{row.status_accuracy:.4f}", f"{row.true_lost:,}",
+                         f"{row.reported_lost:,}", f"{row.lost_error:+,}" if row.lost_error else "0"))  # fmt: skip
+        if len(part) > shown:
+            rows.append((str(dimension), f"({len(part) - shown:,} more groups)", *[""] * 6))
+    widths = [max(len(r[i]) for r in (_TEXT_HEADER, *rows)) for i in range(len(_TEXT_HEADER))]
+    lines = [
+        "  " + "  ".join(v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(
+            zip(row, widths, strict=True))).rstrip()
+        for row in (_TEXT_HEADER, *rows)
+    ]  # fmt: skip
+    title = (
+        f"status errors per group of the true child (over {shown} groups: the {shown} most "
+        "wrong; --json lists all)"
+    )
+    return "\n".join([title, *lines])

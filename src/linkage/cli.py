@@ -349,10 +349,18 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         truth = _read_table(args.truth, "truth")
     identities = _read_table(args.identities, "identities") if args.identities else None
     scores = evaluate(clusters, truth, identities=identities, children=children)
+    groups = scores.by_group  # None without statuses: the output is then as it always was
     if args.json:
-        print(json.dumps(scores.to_dict(), indent=2, default=_json_default))
-    else:
-        print(repr(scores))
+        figures: dict[str, Any] = dict(scores.to_dict())
+        if groups is not None:  # the last key: every group, as records
+            figures["by_group"] = groups.to_dict(orient="records")
+        print(json.dumps(figures, indent=2, default=_json_default))
+        return EXIT_OK
+    print(repr(scores))
+    if groups is not None and len(groups):
+        from linkage._group_scores import group_scores_text
+
+        print(group_scores_text(groups))
     return EXIT_OK
 
 
