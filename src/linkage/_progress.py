@@ -4,8 +4,10 @@ A bar shows only where someone looks at it: ``sys.stderr`` is a terminal, or the
 Jupyter kernel (a widget there with ipywidgets installed, else a text bar). ``quiet=True`` (``--quiet``)
 turns every bar off; a pipeline (stderr not a terminal) gets the plain log lines only.
 
-Two kinds of bars: the stages of the job (:func:`stages`: normalise, train, predict, cluster,
-then report and write), with counts, elapsed and remaining time; and DuckDB's own bar for a long
+Three kinds of bars: the stages of the job (:func:`stages`: normalise, train, predict, cluster,
+then report and write), with counts, elapsed and remaining time; under it, the steps of one long
+stage (:func:`steps`: each slice of predict, with the time left; each conflict-check round of
+clustering, counted as it goes, their number unknown in advance); and DuckDB's own bar for a long
 query (percent and time left, e.g. scoring the pairs of one slice), switched on a connection
 with :func:`configure` under the same rule, so a pipe never receives DuckDB's bar either.
 """
@@ -18,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["configure", "quiet", "stages", "wanted"]
+__all__ = ["configure", "quiet", "stages", "steps", "wanted"]
 
 _QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("linkage_quiet", default=False)
 
@@ -99,5 +101,29 @@ def stages(names: Sequence[str], *, desc: str) -> Iterator[Callable[[str], None]
         yield begin
         if started[0]:
             bar.update(1)
+    finally:
+        bar.close()
+
+
+@contextmanager
+def steps(
+    desc: str, *, total: int | None = None, unit: str = "step"
+) -> Iterator[Callable[[], None]]:
+    """A bar over the steps of one long stage (shown under the stages' bar while that is open);
+    call the yielded function as each step ends. With ``total`` the bar shows the steps done of
+    ``total`` and the time left; without, it counts the steps and the time they took."""
+    if not wanted():
+        yield lambda: None
+        return
+    tqdm = _tqdm()
+    # a counter says what it counts: "clustering round: 2 done [00:03, 1.52s/round]"
+    counter = "{desc}: {n_fmt} done [{elapsed}, {rate_fmt}]" if total is None else None
+    bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False, bar_format=counter)
+
+    def advance() -> None:
+        bar.update(1)
+
+    try:
+        yield advance
     finally:
         bar.close()

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from linkage import _progress as progress
 from linkage.comparisons import (
     GIVEN_NAMES_BRIDGED_SQL,
     conflict_prefilter_sql,
@@ -307,9 +309,17 @@ def _cluster_without_conflicts(
         con.unregister(multi)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_Scratch.checked} (idx_l BIGINT, idx_r BIGINT)")
     try:
-        return _conflict_rounds(
-            con, labels, links, sizes, _ConflictCheck.of(thresholds), decided=decided
-        )
+        # A bar counting the rounds (how many is not known before: each can find more).
+        with progress.steps("clustering round", unit="round") as round_checked:
+            return _conflict_rounds(
+                con,
+                labels,
+                links,
+                sizes,
+                _ConflictCheck.of(thresholds),
+                decided=decided,
+                round_checked=round_checked,
+            )
     finally:
         con.execute(f"DROP TABLE IF EXISTS {_Scratch.nodes}")
         con.execute(f"DROP TABLE IF EXISTS {_Scratch.checked}")
@@ -323,10 +333,11 @@ def _conflict_rounds(
     check: _ConflictCheck,
     *,
     decided: tuple[np.ndarray, np.ndarray],
+    round_checked: Callable[[], None],
 ) -> tuple[np.ndarray, int]:
     """The rounds of :func:`_cluster_without_conflicts`: each record's group, links refused.
     ``decided``: reviewers' ``same`` pairs (never a conflict) and ``different`` pairs (always
-    one)."""
+    one); ``round_checked`` is called as each round's check ends (the progress bar)."""
     left, right = links
     edge_key = np.minimum(left, right) * len(labels) + np.maximum(left, right)
     must, cannot = decided
@@ -353,6 +364,7 @@ def _conflict_rounds(
             f"{checked:,}",
             f"{len(found):,}",
         )
+        round_checked()
         # A component too large to check on every pair is always re-clustered in round 0,
         # into groups no larger than that (checked on every pair in round 1).
         oversize = set(np.flatnonzero(sizes > check.max_records).tolist()) if round_ == 0 else set()

@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 from splink import Linker, SettingsCreator, block_on
 
+from linkage import _progress as progress
 from linkage._version import __version__
 from linkage.blocking import (
     DEFAULT_BLOCKING_RULES,
@@ -486,24 +487,42 @@ def predict(
     ]
     linker = _linker(con, input_table, settings, engine)
     # Score the candidate pairs in slices of the left-hand records so that the blocked pairs of one
-    # slice, not of the whole data, are held at once.
+    # slice, not of the whole data, are held at once: the slices Splink's
+    # predict(num_chunks_left=) makes, one at a time here, so that each slice's pairs join the
+    # pairs table as it ends (its own table dropped) and the progress bar counts the slices.
     chunks = max(1, -(-total // PAIRS_PER_PREDICT_CHUNK))
     # The pairs come out in any order: every reader of ``pairs`` sorts what it reads.
-    with any_row_order(con):
-        predictions = linker.inference.predict(
-            threshold_match_probability=model.thresholds.keep_pair_probability,
-            num_chunks_left=chunks if chunks > 1 else None,
-        )
-        available = [r[0] for r in con.execute(f"DESCRIBE {predictions.physical_name}").fetchall()]
-        keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"] + [
-            c for c in available if c.startswith(("gamma_", "mw_"))
-        ]
-        con.execute(
-            f"CREATE OR REPLACE TABLE {PAIRS} AS "
-            f"SELECT {', '.join(keep)} FROM {predictions.physical_name}"
-        )
-    predictions.drop_table_from_database_and_remove_from_cache()
+    with (
+        any_row_order(con),
+        progress.steps("predict slice", total=chunks, unit="slice") as sliced,
+    ):
+        for chunk in range(1, chunks + 1):
+            predictions = linker.inference.predict_chunk(
+                left_chunk=(chunk, chunks),
+                right_chunk=(1, 1),
+                threshold_match_probability=model.thresholds.keep_pair_probability,
+                warning_mode="auto" if chunk == chunks else "never",  # once, as predict() does
+            )
+            _write_pairs(con, predictions.physical_name, PAIRS, append=chunk > 1)
+            predictions.drop_table_from_database_and_remove_from_cache()
+            sliced()
     return linker, counts
+
+
+def _write_pairs(
+    con: duckdb.DuckDBPyConnection, predictions: str, out: str, *, append: bool
+) -> None:
+    """The columns of the pairs table (ids, weight, probability, ``gamma_*`` and ``mw_*``) of
+    Splink's ``predictions`` into table ``out``: a new table, or added to it with ``append``."""
+    available = [r[0] for r in con.execute(f"DESCRIBE {predictions}").fetchall()]
+    keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"] + [
+        c for c in available if c.startswith(("gamma_", "mw_"))
+    ]
+    select = f"SELECT {', '.join(keep)} FROM {predictions}"
+    if append:
+        con.execute(f"INSERT INTO {out} BY NAME {select}")
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE {out} AS {select}")
 
 
 def predict_blocked(
@@ -554,14 +573,7 @@ def predict_blocked(
         predictions = linker.inference.predict(
             threshold_match_probability=model.thresholds.keep_pair_probability
         )
-        available = [r[0] for r in con.execute(f"DESCRIBE {predictions.physical_name}").fetchall()]
-        keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"] + [
-            c for c in available if c.startswith(("gamma_", "mw_"))
-        ]
-        con.execute(
-            f"CREATE OR REPLACE TABLE {out} AS "
-            f"SELECT {', '.join(keep)} FROM {predictions.physical_name}"
-        )
+        _write_pairs(con, predictions.physical_name, out, append=False)
     predictions.drop_table_from_database_and_remove_from_cache()
     return int(con.execute(f"SELECT count(*) FROM {out}").fetchall()[0][0])
 
