@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
 from linkage import BlockingError, LinkageError, normalize
-from linkage.blocking import DEFAULT_BLOCKING_RULES, BlockingRule, count_comparisons
+from linkage.blocking import (
+    DEFAULT_BLOCKING_RULES,
+    BlockingRule,
+    add_block_keys,
+    count_comparisons,
+)
 from linkage.clustering import _components
 from linkage.model import prepare_input
 from linkage.synthetic import generate
@@ -90,6 +96,7 @@ def test_the_default_rules_keep_nearly_every_true_pair():
     table = prepare_input(con)
     truth = data.truth.assign(unique_id=data.truth["source"] + ":" + data.truth["record_id"])
     con.register("truth", truth[["unique_id", "child_id"]])
+    table = add_block_keys(con, DEFAULT_BLOCKING_RULES, table, "keyed")
     any_rule = " OR ".join(f"({rule.sql()})" for rule in DEFAULT_BLOCKING_RULES)
     # Splink pairs each record with every later one (by unique_id) and applies the rule as written.
     pairs = con.execute(
@@ -105,3 +112,138 @@ def test_the_default_rules_keep_nearly_every_true_pair():
     labels = _components(len(ids), left[pairs["kept"]], right[pairs["kept"]])
     connected = (labels[left] == labels[right]).mean()
     assert connected >= 0.998, f"{(1 - connected) * true_pairs:.0f} true pairs not even connected"
+
+
+# -- blocks bounded by their size -------------------------------------------------------------
+
+
+def _crowd(con, name: str = "crowd", *, seed: int = 0) -> str:
+    """A table of 1,510 records: 1,500 namesakes born the same day (one block of the rule below,
+    split by given initial and country into blocks of about 125, still too big: windowed), and
+    10 records of a family of their own (a small block, kept whole)."""
+    rng = np.random.default_rng(seed)
+    n = 1_500
+    frame = pd.DataFrame(
+        {
+            "unique_id": [f"c:{i:05d}" for i in range(n)] + [f"f:{i:02d}" for i in range(10)],
+            "surname": ["LOPEZ"] * n + ["ZZ"] * 10,
+            "dob": pd.to_datetime(
+                ["2006-01-01"] * n + list(pd.date_range("2005-01-01", periods=10))
+            ),
+            "given_initial": list(rng.choice(list("ABCJ"), n)) + ["M"] * 10,
+            "country": list(rng.choice(["GT", "HN", "SV"], n)) + ["GT"] * 10,
+            "name_phon_key": [f"K{i % 97}" for i in range(n)] + ["F"] * 10,
+        }
+    )
+    frame.loc[3, "surname"] = None  # no block at all
+    con.register(f"{name}_frame", frame)
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_frame")
+    return name
+
+
+_BOUNDED = BlockingRule(
+    name="same surname", columns=("surname",), max_block=20, refine=("given_initial", "country")
+)
+
+
+def _candidates(con, table: str, rule: BlockingRule) -> pd.DataFrame:
+    """The pairs the rule forms, as Splink forms them (the rule's SQL, smaller id on the left)."""
+    return con.execute(
+        f"SELECT l.unique_id AS l, r.unique_id AS r FROM {table} l JOIN {table} r "
+        f"ON {rule.sql()} WHERE l.unique_id < r.unique_id"
+    ).df()
+
+
+def test_a_bounded_rule_gives_no_record_more_than_max_block_candidates():
+    con = duckdb.connect()
+    keyed = add_block_keys(con, [_BOUNDED], _crowd(con), "keyed")
+    pairs = _candidates(con, keyed, _BOUNDED)
+    per_record = pd.concat([pairs["l"], pairs["r"]]).value_counts()
+    assert per_record.max() <= _BOUNDED.max_block
+    # unbounded, each of the 1,500 namesakes would have 1,499 candidates
+    assert len(pairs) < 1_500 * 20
+    # the small family is whole: all 45 of its pairs
+    family = pairs[pairs["l"].str.startswith("f:") & pairs["r"].str.startswith("f:")]
+    assert (
+        len(family) == 45
+        and not pairs["l"].str.startswith("f:").ne(pairs["r"].str.startswith("f:")).any()
+    )
+    # the record without a surname is in no pair
+    assert "c:00003" not in set(per_record.index)
+    # windowed pairs agree on the refine columns: a split block never mixes initials
+    frame = con.execute(f"SELECT unique_id, given_initial, country FROM {keyed}").df()
+    frame = frame.set_index("unique_id")
+    crowd = pairs[pairs["l"].str.startswith("c:")]
+    assert (
+        frame.loc[crowd["l"], "given_initial"].to_numpy()
+        == frame.loc[crowd["r"], "given_initial"].to_numpy()
+    ).all()
+    # and the count checked before predicting is exactly the pairs formed
+    counted = count_comparisons(con, "crowd", [_BOUNDED])
+    assert int(counted["comparisons"].iloc[0]) == len(pairs)
+
+
+def test_a_block_within_max_block_is_not_split():
+    con = duckdb.connect()
+    table = _crowd(con)
+    roomy = BlockingRule(
+        name="same surname", columns=("surname",), max_block=2_000, refine=("given_initial",)
+    )
+    keyed = add_block_keys(con, [roomy], table, "keyed")
+    plain = BlockingRule(name="same surname", columns=("surname",))
+    assert len(_candidates(con, keyed, roomy)) == len(_candidates(con, table, plain))
+    assert len(_candidates(con, table, plain)) == 1_499 * 1_498 // 2 + 45
+
+
+def test_block_keys_do_not_depend_on_the_order_of_the_rows():
+    """The same records in another order get the same blocks (a store's update and a full run
+    cut alike)."""
+    con = duckdb.connect()
+    table = _crowd(con)
+    con.execute("CREATE TABLE shuffled AS SELECT * FROM crowd ORDER BY hash(unique_id || 'x')")
+    columns = ", ".join(["unique_id", *_BOUNDED.key_columns])
+    one = con.execute(
+        f"SELECT {columns} FROM {add_block_keys(con, [_BOUNDED], table, 'k1')} ORDER BY 1"
+    ).df()
+    two = con.execute(
+        f"SELECT {columns} FROM {add_block_keys(con, [_BOUNDED], 'shuffled', 'k2')} ORDER BY 1"
+    ).df()
+    pd.testing.assert_frame_equal(one, two)
+
+
+def test_a_bounded_crossed_rule_is_refined_and_counted_from_above():
+    con = duckdb.connect()
+    table = _crowd(con)
+    con.execute("UPDATE crowd SET name_phon_key = 'LOPEZ' WHERE unique_id LIKE 'c:%'")
+    crossed = BlockingRule(
+        name="surname as name key",
+        columns=("surname",),
+        right_columns=("name_phon_key",),
+        max_block=20,
+        refine=("given_initial", "country"),
+    )
+    keyed = add_block_keys(con, [crossed], table, "keyed")
+    pairs = con.execute(
+        f"SELECT l.unique_id AS l, r.unique_id AS r FROM {keyed} l JOIN {keyed} r "
+        f"ON {crossed.sql()} WHERE l.unique_id <> r.unique_id"
+    ).df()
+    # every surname LOPEZ against every name key LOPEZ, unbounded; refined by the 4 initials and
+    # 3 countries, about a twelfth (a crossed rule is refined, never windowed: docs/linking.md)
+    unbounded = 1_499 * 1_500
+    assert 0 < len(pairs) < unbounded / 8
+    assert int(count_comparisons(con, table, [crossed])["comparisons"].iloc[0]) >= len(pairs)
+
+
+def test_a_model_saved_before_blocks_were_bounded_predicts_unbounded():
+    from linkage.model import Model
+
+    model = Model(settings={"comparisons": []})
+    saved = model.to_dict()
+    assert any(r["max_block"] for r in saved["blocking_rules"])
+    again = Model.from_dict(saved)
+    assert again.blocking_rules == model.blocking_rules
+    for rule in saved["blocking_rules"]:
+        del rule["max_block"], rule["refine"]
+    old = Model.from_dict(saved)
+    assert not any(rule.bounded for rule in old.blocking_rules)
+    assert [r.columns for r in old.blocking_rules] == [r.columns for r in model.blocking_rules]

@@ -5,10 +5,25 @@ left columns equal to right columns). Its Splink form is produced late (:meth:`B
 and its cost is counted in SQL from group sizes, without forming a single pair, so that a rule that
 would explode on this population (``dob`` alone over a million children with 1-January birth dates)
 stops with :class:`~linkage.errors.BlockingError` instead of exhausting memory.
+
+**Blocks bounded by their size** (frequency-aware blocking). A block grows with the population
+(twice the children: twice the namesakes born on a 1 January, four times their pairs), so fixed
+keys give candidate pairs that grow with the square of the records. A rule with ``max_block``
+keeps a block of at most that many records whole; a bigger block is split by the rule's
+``refine`` columns, one more at a time, only as far as needed (a block of ``LOPEZ`` born on
+1 January 2006 is split by the given initial, then by country); a block still too big once every
+``refine`` column is used is scored as a sorted neighbourhood: each record is paired with the
+``max_block // 2`` records before and after it in birth date and name order. No record then has
+more than about ``max_block`` candidates by a plain rule, whatever the size of the population. (A
+crossed rule, given name against surname, is refined the same way but never windowed: its last
+refinement is kept whatever its size.) The split is decided on the whole table
+(:func:`add_block_keys`), so a full run and an update of the store (:func:`pairs_touching_sql`)
+form the same pairs from the same records.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,13 +36,23 @@ from linkage.errors import BlockingError
 __all__ = [
     "BlockingRule",
     "DEFAULT_BLOCKING_RULES",
+    "DEFAULT_MAX_BLOCK",
     "DEFAULT_MAX_COMPARISONS",
+    "add_block_keys",
     "count_comparisons",
+    "missing_block_keys",
     "pairs_touching_sql",
 ]
 
 #: Above this many candidate pairs `link` stops before predicting (override with max_comparisons).
 DEFAULT_MAX_COMPARISONS = 150_000_000
+
+#: A block of more records than this is split (``refine``) or scored as a sorted neighbourhood.
+DEFAULT_MAX_BLOCK = 50
+
+#: The order of the records of a block still too big once refined: a record's neighbours in it
+#: are those born closest, then with the closest name (``unique_id`` makes it total).
+NEIGHBOURHOOD_ORDER = ("dob", "name_phon_key", "unique_id")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,9 +62,42 @@ class BlockingRule:
     name: str
     columns: tuple[str, ...]
     right_columns: tuple[str, ...] | None = None
+    #: Blocks of more records than this are split by ``refine`` (None: never split).
+    max_block: int | None = None
+    #: The columns that split a block of more than ``max_block`` records, one more at a time.
+    refine: tuple[str, ...] = ()
+
+    @property
+    def bounded(self) -> bool:
+        """Whether the rule's blocks are bounded by ``max_block`` (read through key columns)."""
+        return self.max_block is not None
+
+    @property
+    def key(self) -> str:
+        """The stem of the key columns :func:`add_block_keys` adds for this rule (``blk_`` and a
+        digest of the rule, so that two rules never share a column)."""
+        spec = repr((self.columns, self.right_columns, self.max_block, self.refine))
+        return "blk_" + hashlib.sha1(spec.encode()).hexdigest()[:10]
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """The columns :func:`add_block_keys` adds for a bounded rule (none for another)."""
+        if not self.bounded:
+            return ()
+        if self.right_columns is None:
+            return (self.key, f"{self.key}_pos")
+        return (f"{self.key}_lkey", f"{self.key}_rkey")
+
+    @property
+    def input_columns(self) -> tuple[str, ...]:
+        """The columns of the model input the rule reads."""
+        order = NEIGHBOURHOOD_ORDER if self.bounded and self.right_columns is None else ()
+        seen = dict.fromkeys((*self.columns, *(self.right_columns or ()), *self.refine, *order))
+        return tuple(seen)
 
     def splink(self) -> object:
-        """The rule as Splink takes it (backend-neutral SQL)."""
+        """The rule as Splink takes it (backend-neutral SQL), without its bound: the settings a
+        model is trained with (predicting reads :meth:`sql` over the key columns)."""
         if self.right_columns is None:
             return block_on(*self.columns)
         conditions = [
@@ -48,7 +106,21 @@ class BlockingRule:
         return " AND ".join(conditions)
 
     def sql(self) -> str:
-        """The join condition, ``l.`` and ``r.`` prefixed."""
+        """The join condition, ``l.`` and ``r.`` prefixed. A bounded rule reads the key columns
+        of :func:`add_block_keys` (the table it joins must have them)."""
+        if self.bounded:
+            if self.right_columns is None:
+                window = max(1, int(self.max_block or 0) // 2)
+                return (
+                    f"l.{self.key} = r.{self.key} AND "
+                    f"abs(l.{self.key}_pos - r.{self.key}_pos) <= {window}"
+                )
+            return f"l.{self.key}_lkey = r.{self.key}_rkey"
+        right = self.right_columns or self.columns
+        return " AND ".join(f"l.{a} = r.{b}" for a, b in zip(self.columns, right, strict=True))
+
+    def plain_sql(self) -> str:
+        """The rule's condition on its own columns, without the bound (for messages)."""
         right = self.right_columns or self.columns
         return " AND ".join(f"l.{a} = r.{b}" for a, b in zip(self.columns, right, strict=True))
 
@@ -56,30 +128,42 @@ class BlockingRule:
 DEFAULT_BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(name="same A-number", columns=("a_number",)),
     BlockingRule(name="same dob (day and month either way) and paternal surname sound",
-                 columns=("dob_swap_key", "surname_phon_1")),
+                 columns=("dob_swap_key", "surname_phon_1"),
+                 max_block=DEFAULT_MAX_BLOCK, refine=("given_initial", "country")),
     BlockingRule(name="same dob (day and month either way) and first given name sound",
-                 columns=("dob_swap_key", "given_phon_1")),
-    BlockingRule(name="same name tokens by sound, in any order or role", columns=("name_phon_key",)),
+                 columns=("dob_swap_key", "given_phon_1"),
+                 max_block=DEFAULT_MAX_BLOCK, refine=("surname_prefix", "country")),
+    BlockingRule(name="same name tokens by sound, in any order or role", columns=("name_phon_key",),
+                 max_block=DEFAULT_MAX_BLOCK, refine=("country", "dob_year")),
     BlockingRule(name="same first given and paternal surname sound, birth day and month (age determination)",
-                 columns=("given_phon_1", "surname_phon_1", "dob_month", "dob_day")),
+                 columns=("given_phon_1", "surname_phon_1", "dob_month", "dob_day"),
+                 max_block=DEFAULT_MAX_BLOCK, refine=("country", "sex")),
     BlockingRule(name="same surnames' sound, given initial and birth year",
-                 columns=("surname_phon_1", "surname_phon_2", "given_initial", "dob_year")),
+                 columns=("surname_phon_1", "surname_phon_2", "given_initial", "dob_year"),
+                 max_block=DEFAULT_MAX_BLOCK, refine=("country", "given_phon_1")),
     BlockingRule(name="same surnames' sound, birth day and month",
-                 columns=("surname_phon_1", "surname_phon_2", "dob_month", "dob_day")),
+                 columns=("surname_phon_1", "surname_phon_2", "dob_month", "dob_day"),
+                 max_block=DEFAULT_MAX_BLOCK, refine=("given_initial", "country")),
     BlockingRule(name="same first given and paternal surname sound, events in the same fortnight",
-                 columns=("given_phon_1", "surname_phon_1", "event_fortnight")),
+                 columns=("given_phon_1", "surname_phon_1", "event_fortnight"),
+                 max_block=DEFAULT_MAX_BLOCK, refine=("country", "dob_year")),
     BlockingRule(name="same first given and paternal surname sound, events in the same fortnight (offset a week)",
-                 columns=("given_phon_1", "surname_phon_1", "event_fortnight_offset")),
+                 columns=("given_phon_1", "surname_phon_1", "event_fortnight_offset"),
+                 max_block=DEFAULT_MAX_BLOCK, refine=("country", "dob_year")),
     BlockingRule(name="same given names and country, events in the same fortnight",
-                 columns=("given_key", "country", "event_fortnight_offset")),
+                 columns=("given_key", "country", "event_fortnight_offset"),
+                 max_block=DEFAULT_MAX_BLOCK, refine=("surname_prefix", "dob_year")),
     BlockingRule(name="given and family names swapped, same birth year",
                  columns=("given_phon_1", "surname_phon_1", "dob_year"),
-                 right_columns=("surname_phon_1", "given_phon_1", "dob_year")),
+                 right_columns=("surname_phon_1", "given_phon_1", "dob_year"),
+                 max_block=DEFAULT_MAX_BLOCK, refine=("country", "sex")),
     BlockingRule(name="given and family names swapped, same dob",
-                 columns=("given_phon_1", "dob"), right_columns=("surname_phon_1", "dob")),
+                 columns=("given_phon_1", "dob"), right_columns=("surname_phon_1", "dob"),
+                 max_block=DEFAULT_MAX_BLOCK, refine=("country", "sex")),
     # Splink puts the record with the smaller unique_id on the left: a crossed rule needs its mirror.
     BlockingRule(name="given and family names swapped, same dob (mirror)",
-                 columns=("surname_phon_1", "dob"), right_columns=("given_phon_1", "dob")),
+                 columns=("surname_phon_1", "dob"), right_columns=("given_phon_1", "dob"),
+                 max_block=DEFAULT_MAX_BLOCK, refine=("country", "sex")),
 )  # fmt: skip
 
 
@@ -93,18 +177,44 @@ def count_comparisons(
     """Count the candidate pairs each rule generates, and stop if there are too many.
 
     Counts are from group sizes (``sum(n * (n - 1) / 2)`` per key; ``sum(n_left * n_right)`` for a
-    crossed rule), before deduplication across rules, so they are an upper bound on the pairs
-    Splink will score.
+    crossed rule; a bounded rule's blocks as :func:`add_block_keys` cuts them, its key columns
+    read from ``table`` or worked out here when it lacks them), before deduplication across rules,
+    so they are an upper bound on the pairs Splink will score. ``largest_block`` is a bounded
+    rule's largest block once refined (pairs beyond its window in it are not counted).
 
     Raises:
         BlockingError: when the total exceeds ``max_comparisons``, naming the rule that costs most
             and its largest blocks.
     """
+    if missing_block_keys(con, table, rules):
+        # the blocks as :func:`add_block_keys` cuts them, on a copy dropped after counting
+        keyed = add_block_keys(con, rules, table, _COUNT_KEYS)
+        try:
+            return count_comparisons(con, keyed, rules, max_comparisons=max_comparisons)
+        finally:
+            con.execute(f"DROP TABLE IF EXISTS {_COUNT_KEYS}")
     rows = []
     for rule in rules:
         cols = list(rule.columns)
         not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
-        if rule.right_columns is None:
+        if rule.bounded and rule.right_columns is None:
+            # a block of n: every pair, or each record with the `window` after it
+            window = max(1, int(rule.max_block or 0) // 2)
+            count, biggest = con.execute(
+                f"""SELECT coalesce(sum(CASE WHEN windowed AND n - 1 > {window}
+                                         THEN {window} * n - {window * (window + 1) // 2}
+                                         ELSE n * (n - 1) / 2 END), 0), coalesce(max(n), 0)
+                FROM (SELECT count(*) AS n, max({rule.key}_pos) > 0 AS windowed FROM {table}
+                      WHERE {rule.key} IS NOT NULL GROUP BY {rule.key})"""
+            ).fetchall()[0]
+        elif rule.bounded:
+            count, biggest = con.execute(
+                f"""SELECT coalesce(sum(l.n * r.n), 0), coalesce(max(l.n * r.n), 0) FROM
+                (SELECT {rule.key}_lkey AS k, count(*) n FROM {table} WHERE {rule.key}_lkey IS NOT NULL GROUP BY 1) l
+                JOIN (SELECT {rule.key}_rkey AS k, count(*) n FROM {table} WHERE {rule.key}_rkey IS NOT NULL GROUP BY 1) r
+                USING (k)"""
+            ).fetchall()[0]
+        elif rule.right_columns is None:
             key = ", ".join(cols)
             count, biggest = con.execute(
                 f"SELECT coalesce(sum(n * (n - 1) / 2), 0), coalesce(max(n), 0) "
@@ -124,7 +234,7 @@ def count_comparisons(
         rows.append(
             {
                 "rule": rule.name,
-                "sql": rule.sql(),
+                "sql": rule.plain_sql(),
                 "comparisons": int(count),
                 "largest_block": int(biggest),
             }
@@ -176,3 +286,127 @@ def pairs_touching_sql(rules: Sequence[BlockingRule], *, records: str, new: str)
         "SELECT CAST(min(match_key) AS VARCHAR) AS match_key, join_key_l, join_key_r "
         f"FROM ({union}) GROUP BY join_key_l, join_key_r"
     )
+
+
+#: The keyed copy :func:`count_comparisons` makes of a table without key columns.
+_COUNT_KEYS = "linkage_tmp_count_block_keys"
+
+
+def missing_block_keys(
+    con: duckdb.DuckDBPyConnection, table: str, rules: Sequence[BlockingRule]
+) -> bool:
+    """Whether ``table`` lacks a key column of a bounded rule of ``rules`` (see
+    :func:`add_block_keys`)."""
+    needed = {c for rule in rules for c in rule.key_columns}
+    if not needed:
+        return False
+    present = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    return not needed <= present
+
+
+def _hash(level: int, columns: Sequence[str]) -> str:
+    listed = ", ".join(columns)
+    return f"hash({level}, {listed})"
+
+
+def _not_null(columns: Sequence[str]) -> str:
+    return " AND ".join(f"{c} IS NOT NULL" for c in columns)
+
+
+def add_block_keys(
+    con: duckdb.DuckDBPyConnection, rules: Sequence[BlockingRule], table: str, out: str
+) -> str:
+    """Create table ``out``: ``table`` with the key columns of its bounded rules added
+    (:attr:`BlockingRule.key_columns`); return ``out`` (or ``table`` when no rule is bounded,
+    leaving ``out`` unmade).
+
+    A plain rule's block is its columns' values, then those and the first ``refine`` column while
+    the block holds more than ``max_block`` records, and so on; the key is a hash of the level and
+    the values. Its position is 0 in a block of at most ``max_block`` records, else the record's
+    rank in :data:`NEIGHBOURHOOD_ORDER` (the sorted neighbourhood). A crossed rule's left and
+    right keys are refined while the pairs of the block (left records times right records) exceed
+    ``max_block ** 2 / 2``; the last refinement is kept whatever its size. Each key is decided on
+    the whole of ``table`` (a block's size is a count over it), so the same records give the same
+    keys in a full run and in an update. The keys are worked out rule by rule on a narrow copy of
+    ``table`` (hashes, no name lists) and joined back once.
+    """
+    bounded = [r for r in rules if r.bounded]
+    if not bounded:
+        return table
+    narrow, parts = f"{out}_narrow", [f"{out}_k{i}" for i in range(len(bounded))]
+    hashes: list[str] = []
+    for i, rule in enumerate(bounded):
+        depth = len(rule.refine) + 1
+        if rule.right_columns is None:
+            levels = [(*rule.columns, *rule.refine[:j]) for j in range(depth)]
+            hashes += [f"{_hash(j, level)} AS h{i}_{j}" for j, level in enumerate(levels)]
+            hashes.append(f"{_not_null(rule.columns)} AS ok{i}")
+        else:
+            left = [(*rule.columns, *rule.refine[:j]) for j in range(depth)]
+            right = [(*rule.right_columns, *rule.refine[:j]) for j in range(depth)]
+            hashes += [f"{_hash(j, left[j])} AS l{i}_{j}" for j in range(depth)]
+            hashes += [f"{_hash(j, right[j])} AS r{i}_{j}" for j in range(depth)]
+            hashes.append(f"{_not_null(rule.columns)} AS lok{i}")
+            hashes.append(f"{_not_null(rule.right_columns)} AS rok{i}")
+    order = ", ".join(NEIGHBOURHOOD_ORDER)
+    # ``ord``: each record's rank in the neighbourhood order, an integer that also joins the keys
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {narrow} AS
+        SELECT unique_id, row_number() OVER (ORDER BY {order}) AS ord, {", ".join(hashes)}
+        FROM {table}"""
+    )
+    try:
+        for i, rule in enumerate(bounded):
+            keys = _plain_keys if rule.right_columns is None else _crossed_keys
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {parts[i]} AS {keys(rule, i, narrow)}")
+        added = ", ".join(c for r in bounded for c in r.key_columns)
+        joins = " ".join(f"JOIN {p} USING (ord)" for p in parts)
+        con.execute(
+            f"""CREATE OR REPLACE TABLE {out} AS SELECT t.*, {added} FROM {table} AS t
+            JOIN (SELECT unique_id, {added} FROM {narrow} {joins}) USING (unique_id)"""
+        )
+    finally:
+        for name in (narrow, *parts):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+    return out
+
+
+def _plain_keys(rule: BlockingRule, i: int, narrow: str) -> str:
+    depth, limit = len(rule.refine) + 1, int(rule.max_block or 0)
+    sizes = "".join(
+        f", count(*) OVER (PARTITION BY h{i}_{j}) AS n{i}_{j}" for j in range(depth - 1)
+    )
+    cases = " ".join(f"WHEN n{i}_{j} <= {limit} THEN h{i}_{j}" for j in range(depth - 1))
+    return f"""SELECT ord, block AS {rule.key},
+        CASE WHEN block IS NULL THEN NULL
+             WHEN count(*) OVER (PARTITION BY block) <= {limit} THEN 0
+             ELSE row_number() OVER (PARTITION BY block ORDER BY ord) END AS {rule.key}_pos
+    FROM (SELECT *, CASE WHEN NOT ok{i} THEN NULL {cases} ELSE h{i}_{depth - 1} END AS block
+          FROM (SELECT *{sizes} FROM {narrow}))"""
+
+
+def _crossed_keys(rule: BlockingRule, i: int, narrow: str) -> str:
+    depth, limit = len(rule.refine) + 1, int(rule.max_block or 0) ** 2 // 2
+    ctes = [
+        f"""s{j} AS (SELECT h, a.n * b.n AS pairs
+        FROM (SELECT l{i}_{j} AS h, count(*) AS n FROM {narrow} WHERE lok{i} GROUP BY 1) a
+        JOIN (SELECT r{i}_{j} AS h, count(*) AS n FROM {narrow} WHERE rok{i} GROUP BY 1) b
+        USING (h))"""
+        for j in range(depth - 1)
+    ]
+    joins = " ".join(
+        f"LEFT JOIN s{j} AS ls{j} ON ls{j}.h = l{i}_{j} LEFT JOIN s{j} AS rs{j} ON rs{j}.h = r{i}_{j}"
+        for j in range(depth - 1)
+    )
+    keys = []
+    for side in ("l", "r"):
+        cases = " ".join(
+            f"WHEN coalesce({side}s{j}.pairs, 0) <= {limit} THEN {side}{i}_{j}"
+            for j in range(depth - 1)
+        )
+        keys.append(
+            f"CASE WHEN NOT {side}ok{i} THEN NULL {cases} ELSE {side}{i}_{depth - 1} END "
+            f"AS {rule.key}_{side}key"
+        )
+    with_ = f"WITH {', '.join(ctes)} " if ctes else ""
+    return f"{with_}SELECT ord, {', '.join(keys)} FROM {narrow} {joins}"

@@ -22,7 +22,12 @@ import duckdb
 import pandas as pd
 
 from linkage import _progress as progress
-from linkage.blocking import DEFAULT_BLOCKING_RULES, DEFAULT_MAX_COMPARISONS, count_comparisons
+from linkage.blocking import (
+    DEFAULT_BLOCKING_RULES,
+    DEFAULT_MAX_COMPARISONS,
+    add_block_keys,
+    count_comparisons,
+)
 from linkage.clustering import cluster
 from linkage.decisions import read_decisions, to_constraints
 from linkage.engine import Engine, out_of_resources
@@ -39,7 +44,7 @@ from linkage.model import (
 )
 from linkage.normalization import Records, normalize
 from linkage.sources import OnBadRecord
-from linkage.tables import CLUSTERS, MODEL_INPUT, PAIRS
+from linkage.tables import BLOCKED_INPUT, CLUSTERS, MODEL_INPUT, PAIRS
 from linkage.thresholds import COMPARISON_THRESHOLDS, Thresholds
 
 __all__ = ["LinkageResult", "link", "plain_record", "waterfall_table"]
@@ -316,7 +321,7 @@ def link(
         stage("train")
         with _timed(timings, "train"):
             prepare_input(con)
-            model = _model_for(
+            model, model_input = _model_for(
                 con, model, thresholds, max_comparisons, training, seed, labels, engine
             )
         stage("predict")
@@ -324,7 +329,13 @@ def link(
             _timed(timings, "predict"),
             _resources(f"scoring the candidate pairs of {_records_count(con):,} records"),
         ):
-            linker, blocking = predict(model, con, max_comparisons=max_comparisons, engine=engine)
+            linker, blocking = predict(
+                model,
+                con,
+                input_table=model_input,
+                max_comparisons=max_comparisons,
+                engine=engine,
+            )
         stage("cluster")
         with _timed(timings, "cluster"), _resources("clustering the scored pairs"):
             stats = cluster(
@@ -355,27 +366,27 @@ def _model_for(
     seed: int,
     labels: pd.DataFrame | None,
     engine: Engine,
-) -> Model:
+) -> tuple[Model, str]:
     """The model to score with: the given one (with ``thresholds`` applied) or one trained here,
-    after the candidate pairs were counted (a rule that would explode stops before training)."""
+    after the candidate pairs were counted (a rule that would explode stops before training); and
+    the model input with the key columns of its bounded blocking rules, worked out once for the
+    count and for predicting (:func:`~linkage.blocking.add_block_keys`)."""
     if isinstance(model, (str, Path)):
         model = Model.load(model)
     if model is not None:  # before blocking runs its SQL: name the columns, not an SQL error
         check_model_columns(
             model, [r[0] for r in con.execute(f"DESCRIBE {MODEL_INPUT}").fetchall()]
         )
-    count_comparisons(
-        con,
-        MODEL_INPUT,
-        model.blocking_rules if model else DEFAULT_BLOCKING_RULES,
-        max_comparisons=max_comparisons,
-    )
+    rules = model.blocking_rules if model else DEFAULT_BLOCKING_RULES
+    model_input = add_block_keys(con, rules, MODEL_INPUT, BLOCKED_INPUT)
+    count_comparisons(con, model_input, rules, max_comparisons=max_comparisons)
     if model is None:
-        return train(
+        trained = train(
             con, config=training, thresholds=thresholds, seed=seed, labels=labels, engine=engine
         )
+        return trained, model_input
     if thresholds is None or thresholds == model.thresholds:
-        return model
+        return model, model_input
     changed = [
         name
         for name in COMPARISON_THRESHOLDS
@@ -387,7 +398,7 @@ def _model_for(
             "keep the model's values for these (dataclasses.replace(model.thresholds, ...)), or "
             "train a new model with them (link without model=)"
         )
-    return dataclasses.replace(model, thresholds=thresholds)
+    return dataclasses.replace(model, thresholds=thresholds), model_input
 
 
 #: The stages of :func:`link` its progress bar counts.

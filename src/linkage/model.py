@@ -29,12 +29,22 @@ from linkage.blocking import (
     DEFAULT_BLOCKING_RULES,
     DEFAULT_MAX_COMPARISONS,
     BlockingRule,
+    add_block_keys,
     count_comparisons,
+    missing_block_keys,
 )
 from linkage.comparisons import MODEL_INPUT_SQL, default_comparisons
 from linkage.engine import Engine, any_row_order, database_api, out_of_resources
 from linkage.errors import LinkageError, ModelError
-from linkage.tables import LABELS, MODEL_INPUT, PAIRS, RECORDS, TRAIN_INPUT, scratch
+from linkage.tables import (
+    BLOCKED_INPUT,
+    LABELS,
+    MODEL_INPUT,
+    PAIRS,
+    RECORDS,
+    TRAIN_INPUT,
+    scratch,
+)
 from linkage.thresholds import Thresholds
 
 __all__ = [
@@ -101,6 +111,8 @@ class Model:
                     "name": r.name,
                     "columns": list(r.columns),
                     "right_columns": list(r.right_columns) if r.right_columns else None,
+                    "max_block": r.max_block,
+                    "refine": list(r.refine),
                 }
                 for r in self.blocking_rules
             ],
@@ -154,6 +166,9 @@ class Model:
                     name=r["name"],
                     columns=tuple(r["columns"]),
                     right_columns=tuple(r["right_columns"]) if r.get("right_columns") else None,
+                    # a model saved before blocks were bounded predicts as it did
+                    max_block=int(r["max_block"]) if r.get("max_block") is not None else None,
+                    refine=tuple(r.get("refine") or ()),
                 )
                 for r in data["blocking_rules"]
             )
@@ -467,6 +482,9 @@ def predict(
     ``model.thresholds.keep_pair_probability`` (so that uncertain links can be reviewed), with ``unique_id_l, unique_id_r, match_weight, match_probability`` and
     the match weight (``mw_*``) of each comparison.
     """
+    if missing_block_keys(con, input_table, model.blocking_rules):
+        # the blocks bounded by their size: key columns decided on the whole input
+        input_table = add_block_keys(con, model.blocking_rules, input_table, BLOCKED_INPUT)
     counts = count_comparisons(
         con, input_table, model.blocking_rules, max_comparisons=max_comparisons
     )
@@ -549,7 +567,8 @@ def predict_blocked(
     settings["retain_intermediate_calculation_columns"] = True
     settings["retain_matching_columns"] = False
     settings["blocking_rules_to_generate_predictions"] = [
-        {"blocking_rule": rule.sql(), "sql_dialect": "duckdb"} for rule in model.blocking_rules
+        {"blocking_rule": rule.plain_sql(), "sql_dialect": "duckdb"}
+        for rule in model.blocking_rules
     ]
     named = scratch("blocked_records")
     con.execute(
@@ -597,7 +616,7 @@ def _columns_used(model: Model) -> dict[str, list[str]]:
     """Column -> what uses it (blocking rules, comparisons) in ``model``."""
     used: dict[str, list[str]] = {}
     for rule in model.blocking_rules:
-        for column in (*rule.columns, *(rule.right_columns or ())):
+        for column in rule.input_columns:
             used.setdefault(column, []).append(f"blocking rule {rule.name!r}")
     for comparison in model.settings.get("comparisons", []):
         name = str(comparison.get("output_column_name", "?"))

@@ -32,6 +32,7 @@ Example:
 from __future__ import annotations
 
 __all__ = [
+    "BLOCKED_INPUT",
     "CLUSTERS",
     "CLUSTERS_EXACT_JOIN",
     "IDENTITIES",
@@ -59,6 +60,9 @@ REJECTS = PREFIX + "rejects"
 RECORDS = PREFIX + "records"
 #: The records plus the derived columns the comparisons read (written by ``model.prepare_input``).
 MODEL_INPUT = PREFIX + "model_input"
+#: The model input with each bounded blocking rule's block columns (``blk_*``, written by
+#: ``blocking.add_block_keys`` before the pairs are counted; ``model.predict`` reads it).
+BLOCKED_INPUT = PREFIX + "model_input_blocked"
 #: The sample of the model input that training reads, when the data are larger than the sample.
 TRAIN_INPUT = PREFIX + "model_train_input"
 #: Clerical labels handed to training.
@@ -92,6 +96,7 @@ STAGE_TABLES: tuple[str, ...] = (
     REJECTS,
     RECORDS,
     MODEL_INPUT,
+    BLOCKED_INPUT,
     TRAIN_INPUT,
     LABELS,
     PAIRS,
