@@ -69,7 +69,8 @@ def commit(
         )
         with transaction(con):
             _records(con, update_id)
-            _pairs(con, update_id, full=delta.full)
+            _pairs(con, update_id, full=delta.full, rescored=delta.rekeyed > 0)
+            _block_keys(con)
             _identities(
                 con, full=delta.full
             )  # before the clusters change: it reads the old ids there
@@ -103,7 +104,7 @@ def _records(con: duckdb.DuckDBPyConnection, update_id: int) -> None:
     con.execute(f"INSERT INTO {T.model_input} SELECT * FROM {S.delta_input}")
 
 
-def _pairs(con: duckdb.DuckDBPyConnection, update_id: int, *, full: bool) -> None:
+def _pairs(con: duckdb.DuckDBPyConnection, update_id: int, *, full: bool, rescored: bool) -> None:
     if full:
         con.execute(f"DELETE FROM {T.pairs}")
     else:
@@ -111,9 +112,31 @@ def _pairs(con: duckdb.DuckDBPyConnection, update_id: int, *, full: bool) -> Non
         con.execute(
             f"DELETE FROM {T.pairs} WHERE unique_id_l IN {revised} OR unique_id_r IN {revised}"
         )
+    if rescored:  # stored pairs of records whose block the update split, scored again
+        con.execute(
+            f"""DELETE FROM {T.pairs} p USING {S.new_pairs} n
+            WHERE p.unique_id_l = n.unique_id_l AND p.unique_id_r = n.unique_id_r"""
+        )
     con.execute(
         f"INSERT INTO {T.pairs} BY NAME SELECT *, {update_id} AS scored_in FROM {S.new_pairs}"
     )
+
+
+def _block_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep every record's blocks and positions (rules bounded by size), as this update cut
+    them, for the next update to compare (:func:`linkage.store._delta.rekeyed`). No bounded
+    rule: no table."""
+    present = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name IN ('memory', 'temp') "
+        "AND table_name = ?",
+        [S.all_keyed],
+    ).fetchall()[0][0]
+    con.execute(f"DROP TABLE IF EXISTS {T.block_keys}")
+    if not present:
+        return
+    columns = [r[0] for r in con.execute(f"DESCRIBE {S.all_keyed}").fetchall()]
+    listed = ", ".join(["unique_id", *(c for c in columns if c.startswith("blk_"))])
+    con.execute(f"CREATE TABLE {T.block_keys} AS SELECT {listed} FROM {S.all_keyed}")
 
 
 def _clusters(con: duckdb.DuckDBPyConnection) -> None:

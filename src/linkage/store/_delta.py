@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from linkage import tables
-from linkage.blocking import pairs_touching_sql
+from linkage.blocking import add_block_keys, pairs_touching_sql
 from linkage.clustering import cluster
 from linkage.comparisons import MODEL_INPUT_SQL
 from linkage.model import Model, predict, predict_blocked
@@ -37,11 +37,14 @@ from linkage.tables import scratch
 
 __all__ = [
     "Delta",
+    "block_key_columns",
     "classify",
     "old_links_view",
     "recluster_touched",
     "score_full",
     "score_incremental",
+    "stored_block_key_columns",
+    "stored_block_keys",
 ]
 
 logger = logging.getLogger("linkage")
@@ -54,6 +57,10 @@ class S:
     delta = scratch("delta")  # added and revised records, with first_seen
     delta_input = scratch("delta_input")  # their model input
     all_input = scratch("all_input")  # the model input of every record after the update
+    all_keyed = scratch("all_keyed")  # ... with the key columns of the bounded blocking rules
+    rekeyed = scratch("rekeyed")  # stored records whose block the update changed
+    keys_before = scratch("keys_before")  # the blocks before the update, when not stored
+    delta_keyed = scratch("delta_keyed")  # the added, revised and rekeyed records' rows of it
     all_records = scratch("all_records")  # every canonical record after the update
     blocked = scratch("blocked")
     new_pairs = scratch("new_pairs")  # pairs scored in this update
@@ -82,6 +89,8 @@ class Delta:
     full: bool
     pairs_scored: int = 0
     reclustered: int = 0
+    #: Stored records whose block (of a rule bounded by size) the update split: scored again.
+    rekeyed: int = 0
     #: The prior's match weight of this update's scoring (the store's size after it).
     prior_weight: float | None = None
 
@@ -130,15 +139,99 @@ def classify(con: duckdb.DuckDBPyConnection, *, update_id: int, full: bool) -> D
 
 
 def score_incremental(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -> None:
-    """Score the candidate pairs that hold an added or revised record into :attr:`S.new_pairs`."""
+    """Score the candidate pairs that hold an added or revised record into :attr:`S.new_pairs`;
+    with blocks bounded by their size, also those of a stored record that a revision brought
+    closer to others in a block (:func:`rekeyed`)."""
+    records, new = S.all_input, S.delta_input
+    if any(rule.bounded for rule in model.blocking_rules):
+        # blocks bounded by their size are cut on all the records, as a full run cuts them
+        add_block_keys(con, model.blocking_rules, S.all_input, S.all_keyed)
+        delta.rekeyed = rekeyed(con, model)
+        con.execute(
+            f"""CREATE OR REPLACE TABLE {S.delta_keyed} AS SELECT * FROM {S.all_keyed}
+            WHERE unique_id IN (SELECT unique_id FROM {S.delta_input}
+                                UNION ALL SELECT unique_id FROM {S.rekeyed})"""
+        )
+        records, new = S.all_keyed, S.delta_keyed
     con.execute(
         f"CREATE OR REPLACE TABLE {S.blocked} AS "
-        + pairs_touching_sql(model.blocking_rules, records=S.all_input, new=S.delta_input)
+        + pairs_touching_sql(model.blocking_rules, records=records, new=new)
     )
     delta.pairs_scored = predict_blocked(
         model, con, input_table=S.all_input, blocked=S.blocked, out=S.new_pairs
     )
     logger.info("update: %s new pairs kept", f"{delta.pairs_scored:,}")
+
+
+def block_key_columns(model: Model) -> list[str]:
+    """The columns of :data:`T.block_keys` for ``model``: each bounded rule's block and, for a
+    plain rule, the record's position in it (:func:`linkage.blocking.add_block_keys`)."""
+    return [c for rule in model.blocking_rules for c in rule.key_columns]
+
+
+def stored_block_keys(con: duckdb.DuckDBPyConnection, model: Model) -> bool:
+    """Whether the store holds the blocks of ``model``'s rules (a store written before blocks were
+    bounded, or by a model with other rules, does not)."""
+    return set(block_key_columns(model)) <= stored_block_key_columns(con)
+
+
+def stored_block_key_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The columns of :data:`T.block_keys` (none when the store does not have it). Read from the
+    catalog, not by a failing query: that would abort the transaction of a commit."""
+    catalog, table = T.block_keys.split(".")
+    rows = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND table_name = ?",
+        [catalog, table],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def rekeyed(con: duckdb.DuckDBPyConnection, model: Model) -> int:
+    """:attr:`S.rekeyed`: the stored records (not added or revised here) that may now form a
+    pair a full run forms and the store has not scored; return how many. Their pairs are scored
+    again, as an added record's are.
+
+    With blocks bounded by their size, an added record only ever pushes stored records apart (a
+    block grown past ``max_block`` is split: fewer pairs; a sorted neighbourhood, the last
+    level, gains a record between two: they may leave each other's window), and the pairs a
+    full run would no longer form stay stored: extra evidence, never a missing pair. A record
+    that leaves a block (revised) brings them closer: a block shrunk back to ``max_block`` is
+    whole again at a coarser level, and its neighbours in a sorted neighbourhood come within
+    each other's window. So, by each bounded rule: the records whose block changed, and the
+    records whose position changed in a windowed block that a record left. The blocks before
+    the update are :data:`T.block_keys` (every record's, as the last update cut them), or are
+    worked out from the stored model input when the store does not hold them."""
+    before = T.block_keys
+    if not stored_block_keys(con, model):
+        before = add_block_keys(con, model.blocking_rules, T.model_input, S.keys_before)
+    revised = f"(SELECT unique_id FROM {S.delta} WHERE revised)"
+    parts = []
+    for rule in (r for r in model.blocking_rules if r.bounded):
+        blocks = [c for c in rule.key_columns if not c.endswith("_pos")]
+        moved = " OR ".join(f"a.{c} IS DISTINCT FROM b.{c}" for c in blocks)
+        parts.append(
+            f"SELECT a.unique_id FROM {S.all_keyed} a JOIN {before} b USING (unique_id) "
+            f"WHERE {moved}"
+        )
+        if rule.right_columns is None:  # a sorted neighbourhood: positions that shifted
+            key, pos = rule.key, f"{rule.key}_pos"
+            parts.append(
+                f"""SELECT a.unique_id FROM {S.all_keyed} a JOIN {before} b USING (unique_id)
+                WHERE a.{pos} > 0 AND a.{pos} IS DISTINCT FROM b.{pos} AND a.{key} IN (
+                    SELECT b.{key} FROM {before} b LEFT JOIN {S.all_keyed} a USING (unique_id)
+                    WHERE (a.{key} IS DISTINCT FROM b.{key} OR b.unique_id IN {revised})
+                      AND b.{pos} > 0)"""
+            )
+    union = "\nUNION\n".join(parts)
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {S.rekeyed} AS SELECT unique_id FROM ({union})
+        WHERE unique_id NOT IN (SELECT unique_id FROM {S.delta})"""
+    )
+    con.execute(f"DROP TABLE IF EXISTS {S.keys_before}")
+    count = int(con.execute(f"SELECT count(*) FROM {S.rekeyed}").fetchall()[0][0])
+    if count:
+        logger.info("update: %s stored records whose blocks the update changed", f"{count:,}")
+    return count
 
 
 def recluster_touched(
@@ -212,6 +305,13 @@ def old_links_view(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -
     joined are clustered again. The links of a revised record are scored again anyway."""
     threshold = float(model.thresholds.match_probability)
     revised = f"(SELECT unique_id FROM {S.delta} WHERE revised)"
+    # a pair of records in a block the update split is scored again: its new score stands
+    rescored = (
+        f"""AND NOT EXISTS (SELECT 1 FROM {S.new_pairs} n
+                WHERE n.unique_id_l = p.unique_id_l AND n.unique_id_r = p.unique_id_r)"""
+        if delta.rekeyed
+        else ""
+    )
     today = (
         f"p.match_weight - u.prior_weight + {delta.prior_weight!r}"
         if delta.prior_weight is not None
@@ -223,7 +323,8 @@ def old_links_view(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -
                1 / (1 + pow(2.0, -({today}))) AS match_probability
         FROM {T.pairs} p JOIN {T.updates} u ON u.update_id = p.scored_in
         WHERE p.match_probability >= {threshold}
-          AND p.unique_id_l NOT IN {revised} AND p.unique_id_r NOT IN {revised}"""
+          AND p.unique_id_l NOT IN {revised} AND p.unique_id_r NOT IN {revised}
+          {rescored}"""
     )
     con.execute(
         f"""CREATE OR REPLACE VIEW {S.old_links} AS
@@ -248,7 +349,9 @@ def score_full(
     :attr:`S.new_pairs`, the clusters of every record to ``linkage_clusters``."""
     con.execute(f"CREATE OR REPLACE TABLE {S.sub_records} AS SELECT * FROM {S.all_records}")
     con.execute(f"CREATE OR REPLACE TABLE {S.sub_nodes} AS SELECT * FROM {S.all_input}")
-    predict(model, con, input_table=S.sub_nodes, max_comparisons=max_comparisons)
+    # blocks bounded by their size: cut once, kept in the store for the next update to compare
+    keyed = add_block_keys(con, model.blocking_rules, S.sub_nodes, S.all_keyed)
+    predict(model, con, input_table=keyed, max_comparisons=max_comparisons)
     con.execute(f"ALTER TABLE {tables.PAIRS} RENAME TO {S.new_pairs.split('.')[-1]}")
     delta.pairs_scored = int(con.execute(f"SELECT count(*) FROM {S.new_pairs}").fetchall()[0][0])
     cluster(

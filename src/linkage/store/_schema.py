@@ -12,6 +12,8 @@ catalog :data:`CATALOG`, so a stage's tables (``linkage_records``, ...) and the 
     records_history   earlier versions of revised records, + replaced_in
     model_input       the model input of the records (the derived columns comparisons read)
     pairs             the scored candidate pairs, + scored_in
+    block_keys        each record's block by every blocking rule bounded by size (``blk_*``),
+                      to tell which stored records an update's new records re-block
     clusters          one row per record: its identity, weakest and contested link
     identity_ids      the id registry: identity_id, created_in, state, merged_into, split_from
     identity_events   the history of every id: new, grown, merged_into, absorbed, split_off,
@@ -46,6 +48,7 @@ class T:
     records_history = f"{CATALOG}.records_history"
     model_input = f"{CATALOG}.model_input"
     pairs = f"{CATALOG}.pairs"
+    block_keys = f"{CATALOG}.block_keys"
     clusters = f"{CATALOG}.clusters"
     identity_ids = f"{CATALOG}.identity_ids"
     identity_events = f"{CATALOG}.identity_events"
