@@ -1,14 +1,16 @@
-"""Scale benchmark: the whole `linkage` job at 60k, 125k and 250k children, against plain Splink.
+"""Scale benchmark: the whole `linkage` job at 60k to 500k children, against plain Splink.
 
-For each number of children (``--children``, default 60,000 125,000 250,000; about 3.9 records
-each, so 250k children is close to a million records):
+For each number of children (``--children``, default 60,000 125,000 250,000 500,000; about 3.9
+records each, so 250k children is close to a million records and 500k, the five years, close to
+two million):
 
 1. the synthetic extracts are generated once, in a process of their own, and cached as Parquet
    (``--cache-dir``; reused when present, the truth kept apart from the extracts);
 2. a fresh Python process (so that memory figures belong to this size alone) runs the whole job
    read_sources -> normalize -> link (train, predict, cluster) -> handoff_report -> write, and
    prints the wall time of each stage, the peak resident memory (RSS high-water mark, sampled
-   every 50 ms with psutil, ``getrusage`` as a fallback), the records and the candidate pairs;
+   every 50 ms with psutil, ``getrusage`` as a fallback), the records and the candidate pairs
+   (in all and per record);
 3. the same process then runs the plain-Splink baseline of ``benchmarks/baselines.py`` on the
    same data, and both clusterings are scored against the truth (pairwise F1, status accuracy).
 
@@ -19,7 +21,7 @@ folder (``--no-spill``: fail with DuckDB's out-of-memory error instead of fillin
 
 Run::
 
-    .venv/bin/python benchmarks/bench_scale.py                     # 60k, 125k, 250k
+    .venv/bin/python benchmarks/bench_scale.py                     # 60k, 125k, 250k, 500k
     .venv/bin/python benchmarks/bench_scale.py --children 20000 --seed 1
 
 The figures are recorded in ``docs/performance.md``. Timings on a shared machine are noisy;
@@ -48,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-DEFAULT_CHILDREN = (60_000, 125_000, 250_000)
+DEFAULT_CHILDREN = (60_000, 125_000, 250_000, 500_000)
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "linkage-bench"
 RESULT_PREFIX = "BENCH-RESULT "
 SAMPLE_SECONDS = 0.05
@@ -371,7 +373,8 @@ def tables(results: dict[int, dict[str, Any]]) -> str:
     head = (
         "| children | records | "
         + " | ".join(f"{s} (s)" for s in JOB_STAGES)
-        + " | job (s) | peak RSS (GiB) | candidate pairs (blocking bound) | pairs scored | links |"
+        + " | job (s) | peak RSS (GiB) | candidate pairs (blocking bound) | per record "
+        + "| pairs scored | links |"
     )
     lines = ["**The whole job, per stage**", "", head, "|" + " ---: |" * (head.count("|") - 1)]
     for n, r in results.items():
@@ -389,6 +392,7 @@ def tables(results: dict[int, dict[str, Any]]) -> str:
         lines.append(
             f"| {n:,} | {r['records']:,} | {cells} | {r['job_seconds']:.1f} "
             f"| {_gib(r['job_peak_rss'])} | {r['candidate_pairs_upper_bound']:,} "
+            f"| {r['candidate_pairs_upper_bound'] / r['records']:.1f} "
             f"| {r['pairs_scored']:,} | {r['links']:,} |"
         )
     lines += ["", "**Peak RSS per stage (GiB)**", ""]
@@ -503,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
         nargs="+",
         default=list(DEFAULT_CHILDREN),
         metavar="N",
-        help="numbers of children to run (default: 60000 125000 250000)",
+        help="numbers of children to run (default: 60000 125000 250000 500000)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of data and training (0)")
     parser.add_argument(

@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_MAX_COMPARISONS",
     "add_block_keys",
     "count_comparisons",
+    "drop_block_keys",
     "missing_block_keys",
     "pairs_touching_sql",
 ]
@@ -192,7 +193,7 @@ def count_comparisons(
         try:
             return count_comparisons(con, keyed, rules, max_comparisons=max_comparisons)
         finally:
-            con.execute(f"DROP TABLE IF EXISTS {_COUNT_KEYS}")
+            drop_block_keys(con, _COUNT_KEYS)
     rows = []
     for rule in rules:
         cols = list(rule.columns)
@@ -316,9 +317,9 @@ def _not_null(columns: Sequence[str]) -> str:
 def add_block_keys(
     con: duckdb.DuckDBPyConnection, rules: Sequence[BlockingRule], table: str, out: str
 ) -> str:
-    """Create table ``out``: ``table`` with the key columns of its bounded rules added
-    (:attr:`BlockingRule.key_columns`); return ``out`` (or ``table`` when no rule is bounded,
-    leaving ``out`` unmade).
+    """Create view ``out``: ``table`` with the key columns of its bounded rules added
+    (:attr:`BlockingRule.key_columns`, held in table ``<out>_keys`` with ``unique_id``); return
+    ``out`` (or ``table`` when no rule is bounded, leaving ``out`` unmade).
 
     A plain rule's block is its columns' values, then those and the first ``refine`` column while
     the block holds more than ``max_block`` records, and so on; the key is a hash of the level and
@@ -358,17 +359,34 @@ def add_block_keys(
     try:
         for i, rule in enumerate(bounded):
             keys = _plain_keys if rule.right_columns is None else _crossed_keys
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {parts[i]} AS {keys(rule, i, narrow)}")
-        added = ", ".join(c for r in bounded for c in r.key_columns)
-        joins = " ".join(f"JOIN {p} USING (ord)" for p in parts)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {parts[i]} AS "
+                f"SELECT * EXCLUDE (ord) FROM ({keys(rule, i, narrow)}) ORDER BY ord"
+            )
+        columns = [c for r in bounded for c in r.key_columns]
+        # every part holds every record in ``ord`` order: put side by side, not joined
+        joins = " ".join(f"POSITIONAL JOIN {p}" for p in parts)
         con.execute(
-            f"""CREATE OR REPLACE TABLE {out} AS SELECT t.*, {added} FROM {table} AS t
-            JOIN (SELECT unique_id, {added} FROM {narrow} {joins}) USING (unique_id)"""
+            f"""CREATE OR REPLACE TABLE {out}_keys AS
+            SELECT unique_id, {", ".join(columns)}
+            FROM (SELECT unique_id FROM {narrow} ORDER BY ord) {joins}"""
+        )
+        # a view, not a copy: the model input is the biggest table of a run
+        con.execute(
+            f"""CREATE OR REPLACE VIEW {out} AS
+            SELECT t.*, {", ".join(f"k.{c}" for c in columns)}
+            FROM {table} AS t JOIN {out}_keys AS k USING (unique_id)"""
         )
     finally:
         for name in (narrow, *parts):
             con.execute(f"DROP TABLE IF EXISTS {name}")
     return out
+
+
+def drop_block_keys(con: duckdb.DuckDBPyConnection, out: str) -> None:
+    """Drop what :func:`add_block_keys` made as ``out`` (the view and its keys table)."""
+    con.execute(f"DROP VIEW IF EXISTS {out}")
+    con.execute(f"DROP TABLE IF EXISTS {out}_keys")
 
 
 def _plain_keys(rule: BlockingRule, i: int, narrow: str) -> str:
@@ -377,12 +395,14 @@ def _plain_keys(rule: BlockingRule, i: int, narrow: str) -> str:
         f", count(*) OVER (PARTITION BY h{i}_{j}) AS n{i}_{j}" for j in range(depth - 1)
     )
     cases = " ".join(f"WHEN n{i}_{j} <= {limit} THEN h{i}_{j}" for j in range(depth - 1))
+    # only this rule's columns go through the window functions (each materialises its input)
+    own = ", ".join([f"ok{i}", *(f"h{i}_{j}" for j in range(depth))])
     return f"""SELECT ord, block AS {rule.key},
         CASE WHEN block IS NULL THEN NULL
              WHEN count(*) OVER (PARTITION BY block) <= {limit} THEN 0
              ELSE row_number() OVER (PARTITION BY block ORDER BY ord) END AS {rule.key}_pos
-    FROM (SELECT *, CASE WHEN NOT ok{i} THEN NULL {cases} ELSE h{i}_{depth - 1} END AS block
-          FROM (SELECT *{sizes} FROM {narrow}))"""
+    FROM (SELECT ord, CASE WHEN NOT ok{i} THEN NULL {cases} ELSE h{i}_{depth - 1} END AS block
+          FROM (SELECT ord, {own}{sizes} FROM {narrow}))"""
 
 
 def _crossed_keys(rule: BlockingRule, i: int, narrow: str) -> str:

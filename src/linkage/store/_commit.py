@@ -126,17 +126,15 @@ def _block_keys(con: duckdb.DuckDBPyConnection) -> None:
     """Keep every record's blocks and positions (rules bounded by size), as this update cut
     them, for the next update to compare (:func:`linkage.store._delta.rekeyed`). No bounded
     rule: no table."""
+    keys = f"{S.all_keyed}_keys"  # made by add_block_keys beside its view
     present = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name IN ('memory', 'temp') "
         "AND table_name = ?",
-        [S.all_keyed],
+        [keys],
     ).fetchall()[0][0]
     con.execute(f"DROP TABLE IF EXISTS {T.block_keys}")
-    if not present:
-        return
-    columns = [r[0] for r in con.execute(f"DESCRIBE {S.all_keyed}").fetchall()]
-    listed = ", ".join(["unique_id", *(c for c in columns if c.startswith("blk_"))])
-    con.execute(f"CREATE TABLE {T.block_keys} AS SELECT {listed} FROM {S.all_keyed}")
+    if present:
+        con.execute(f"CREATE TABLE {T.block_keys} AS SELECT * FROM {keys}")
 
 
 def _clusters(con: duckdb.DuckDBPyConnection) -> None:

@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from linkage import tables
-from linkage.blocking import add_block_keys, pairs_touching_sql
+from linkage.blocking import add_block_keys, drop_block_keys, pairs_touching_sql
 from linkage.clustering import cluster
 from linkage.comparisons import MODEL_INPUT_SQL
 from linkage.model import Model, predict, predict_blocked
@@ -201,24 +201,24 @@ def rekeyed(con: duckdb.DuckDBPyConnection, model: Model) -> int:
     records whose position changed in a windowed block that a record left. The blocks before
     the update are :data:`T.block_keys` (every record's, as the last update cut them), or are
     worked out from the stored model input when the store does not hold them."""
-    before = T.block_keys
+    before, now = T.block_keys, f"{S.all_keyed}_keys"  # the keys tables, not the views
     if not stored_block_keys(con, model):
-        before = add_block_keys(con, model.blocking_rules, T.model_input, S.keys_before)
+        add_block_keys(con, model.blocking_rules, T.model_input, S.keys_before)
+        before = f"{S.keys_before}_keys"
     revised = f"(SELECT unique_id FROM {S.delta} WHERE revised)"
     parts = []
     for rule in (r for r in model.blocking_rules if r.bounded):
         blocks = [c for c in rule.key_columns if not c.endswith("_pos")]
         moved = " OR ".join(f"a.{c} IS DISTINCT FROM b.{c}" for c in blocks)
         parts.append(
-            f"SELECT a.unique_id FROM {S.all_keyed} a JOIN {before} b USING (unique_id) "
-            f"WHERE {moved}"
+            f"SELECT a.unique_id FROM {now} a JOIN {before} b USING (unique_id) WHERE {moved}"
         )
         if rule.right_columns is None:  # a sorted neighbourhood: positions that shifted
             key, pos = rule.key, f"{rule.key}_pos"
             parts.append(
-                f"""SELECT a.unique_id FROM {S.all_keyed} a JOIN {before} b USING (unique_id)
+                f"""SELECT a.unique_id FROM {now} a JOIN {before} b USING (unique_id)
                 WHERE a.{pos} > 0 AND a.{pos} IS DISTINCT FROM b.{pos} AND a.{key} IN (
-                    SELECT b.{key} FROM {before} b LEFT JOIN {S.all_keyed} a USING (unique_id)
+                    SELECT b.{key} FROM {before} b LEFT JOIN {now} a USING (unique_id)
                     WHERE (a.{key} IS DISTINCT FROM b.{key} OR b.unique_id IN {revised})
                       AND b.{pos} > 0)"""
             )
@@ -227,7 +227,7 @@ def rekeyed(con: duckdb.DuckDBPyConnection, model: Model) -> int:
         f"""CREATE OR REPLACE TABLE {S.rekeyed} AS SELECT unique_id FROM ({union})
         WHERE unique_id NOT IN (SELECT unique_id FROM {S.delta})"""
     )
-    con.execute(f"DROP TABLE IF EXISTS {S.keys_before}")
+    drop_block_keys(con, S.keys_before)
     count = int(con.execute(f"SELECT count(*) FROM {S.rekeyed}").fetchall()[0][0])
     if count:
         logger.info("update: %s stored records whose blocks the update changed", f"{count:,}")
