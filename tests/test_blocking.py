@@ -15,6 +15,7 @@ from linkage.blocking import (
     count_comparisons,
 )
 from linkage.clustering import _components
+from linkage.engine import any_row_order
 from linkage.model import prepare_input
 from linkage.synthetic import generate
 
@@ -247,3 +248,40 @@ def test_a_model_saved_before_blocks_were_bounded_predicts_unbounded():
     old = Model.from_dict(saved)
     assert not any(rule.bounded for rule in old.blocking_rules)
     assert [r.columns for r in old.blocking_rules] == [r.columns for r in model.blocking_rules]
+
+
+def test_block_keys_belong_to_their_records_on_a_table_read_in_parallel():
+    """330,000 records (read in parallel, in any order the connection allows): every key still
+    sits on a record with the rule's values (the per-rule parts are put side by side by
+    position, so a part out of order would mix records' keys)."""
+    con = duckdb.connect()
+    con.execute(
+        """CREATE TABLE big AS SELECT 'r' || i AS unique_id,
+               ['LOPEZ', 'PEREZ', 'DIAZ', 'CRUZ'][1 + i % 4] || (i % 3000 // 4) AS surname,
+               DATE '2000-01-01' + (i % 97)::INTEGER AS dob,
+               chr((65 + i % 7)::INTEGER) AS given_initial, ['GT', 'HN', 'SV'][1 + i % 3] AS country,
+               'K' || (i % 11) AS name_phon_key
+           FROM range(300000) t(i)"""
+    )
+    # and 30,000 in 100 blocks of 300 that no refine column splits: sorted neighbourhoods
+    con.execute(
+        """INSERT INTO big SELECT 's' || i, 'SAME' || (i % 100), DATE '2001-01-01' + (i % 5)::INTEGER,
+               'A', 'GT', 'K' || (i % 13) FROM range(30000) t(i)"""
+    )
+    with any_row_order(con):
+        keyed = add_block_keys(con, [_BOUNDED], "big", "keyed")
+        mixed = con.execute(
+            f"""SELECT count(*) FROM (SELECT {_BOUNDED.key} FROM {keyed}
+                GROUP BY 1 HAVING count(DISTINCT (surname, given_initial)) > 1)"""
+        ).fetchall()[0][0]
+        bad_positions = con.execute(
+            f"""SELECT count(*) FROM (SELECT {_BOUNDED.key}, count(*) AS n,
+                    count(DISTINCT {_BOUNDED.key}_pos) AS positions, max({_BOUNDED.key}_pos) AS top
+                FROM {keyed} GROUP BY 1) WHERE top > 0 AND (positions <> n OR top <> n)"""
+        ).fetchall()[0][0]
+        # blocks of 100 records (surname) cut by initial (about 14): whole, positions 0
+        whole = con.execute(
+            f"SELECT count(*) FILTER (WHERE {_BOUNDED.key}_pos = 0) FROM {keyed}"
+        ).fetchall()[0][0]
+    assert mixed == 0 and bad_positions == 0
+    assert whole == 300_000  # the 30,000 others are windowed

@@ -31,6 +31,7 @@ import duckdb
 import pandas as pd
 from splink import block_on
 
+from linkage.engine import rows_in_order
 from linkage.errors import BlockingError
 
 __all__ = [
@@ -357,26 +358,27 @@ def add_block_keys(
         FROM {table}"""
     )
     try:
-        for i, rule in enumerate(bounded):
-            keys = _plain_keys if rule.right_columns is None else _crossed_keys
+        with rows_in_order(con):  # the parts are put side by side by position
+            for i, rule in enumerate(bounded):
+                keys = _plain_keys if rule.right_columns is None else _crossed_keys
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {parts[i]} AS "
+                    f"SELECT * EXCLUDE (ord) FROM ({keys(rule, i, narrow)}) ORDER BY ord"
+                )
+            columns = [c for r in bounded for c in r.key_columns]
+            # every part holds every record in ``ord`` order: put side by side, not joined
+            joins = " ".join(f"POSITIONAL JOIN {p}" for p in parts)
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {parts[i]} AS "
-                f"SELECT * EXCLUDE (ord) FROM ({keys(rule, i, narrow)}) ORDER BY ord"
+                f"""CREATE OR REPLACE TABLE {out}_keys AS
+                SELECT unique_id, {", ".join(columns)}
+                FROM (SELECT unique_id FROM {narrow} ORDER BY ord) {joins}"""
             )
-        columns = [c for r in bounded for c in r.key_columns]
-        # every part holds every record in ``ord`` order: put side by side, not joined
-        joins = " ".join(f"POSITIONAL JOIN {p}" for p in parts)
-        con.execute(
-            f"""CREATE OR REPLACE TABLE {out}_keys AS
-            SELECT unique_id, {", ".join(columns)}
-            FROM (SELECT unique_id FROM {narrow} ORDER BY ord) {joins}"""
-        )
-        # a view, not a copy: the model input is the biggest table of a run
-        con.execute(
-            f"""CREATE OR REPLACE VIEW {out} AS
-            SELECT t.*, {", ".join(f"k.{c}" for c in columns)}
-            FROM {table} AS t JOIN {out}_keys AS k USING (unique_id)"""
-        )
+            # a view, not a copy: the model input is the biggest table of a run
+            con.execute(
+                f"""CREATE OR REPLACE VIEW {out} AS
+                SELECT t.*, {", ".join(f"k.{c}" for c in columns)}
+                FROM {table} AS t JOIN {out}_keys AS k USING (unique_id)"""
+            )
     finally:
         for name in (narrow, *parts):
             con.execute(f"DROP TABLE IF EXISTS {name}")

@@ -15,7 +15,7 @@ import duckdb
 
 from linkage.errors import ResourceError
 
-__all__ = ["Engine", "any_row_order", "database_api", "out_of_resources"]
+__all__ = ["Engine", "any_row_order", "database_api", "out_of_resources", "rows_in_order"]
 
 Engine = Literal["duckdb"]
 
@@ -39,6 +39,18 @@ def any_row_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """
     before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
     con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
+
+
+@contextmanager
+def rows_in_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Keep the order of rows (``ORDER BY`` into a table) while the block runs, whatever the
+    connection's setting, then restore it: for steps that put tables side by side by position."""
+    before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = true")
     try:
         yield
     finally:
