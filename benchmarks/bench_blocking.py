@@ -14,7 +14,7 @@ extracts ``bench_scale.py`` caches (generated here when absent, same layout and 
 
 No model is trained and nothing is scored: this measures what blocking hands to predict. Run::
 
-    .venv/bin/python benchmarks/bench_blocking.py --children 60000 125000 --cache-dir /tmp/b
+    .venv/bin/python benchmarks/bench_blocking.py --children 60000 500000 --cache-dir /tmp/b
 
 The figures are in ``docs/performance.md`` (bounded blocks: pairs per record and recall).
 """
@@ -27,6 +27,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,19 +40,29 @@ from bench_scale import DEFAULT_CACHE, DEFAULT_CHILDREN, prepare  # noqa: E402
 logger = logging.getLogger("bench_blocking")
 
 
-def measure(folder: Path, max_block: int | None) -> dict[str, Any]:
-    """The candidate pairs and the true pairs kept by the default rules bounded at ``max_block``
-    (None: unbounded) on the extracts of ``folder``."""
+def measure(folder: Path, bounds: Sequence[int | None]) -> list[dict[str, Any]]:
+    """The candidate pairs and the true pairs kept by the default rules bounded at each of
+    ``bounds`` (None: unbounded) on the extracts of ``folder``, read and normalised once."""
     from linkage import normalize, read_sources
-    from linkage.blocking import DEFAULT_BLOCKING_RULES, add_block_keys
-    from linkage.clustering import _components  # the same union-find clustering uses
     from linkage.model import prepare_input
     from linkage.synthetic import read_truth
+
+    con = normalize(read_sources(folder / "data")).con
+    prepare_input(con)
+    truth, _ = read_truth(folder / "truth")
+    con.register("bench_truth_frame", truth)
+    try:
+        return [_measure_rules(con, max_block, folder) for max_block in bounds]
+    finally:
+        con.close()
+
+
+def _measure_rules(con: Any, max_block: int | None, folder: Path) -> dict[str, Any]:
+    """:func:`measure` for one bound, on the model input of ``con``."""
+    from linkage.blocking import DEFAULT_BLOCKING_RULES, add_block_keys, drop_block_keys
+    from linkage.clustering import _components  # the same union-find clustering uses
     from linkage.tables import MODEL_INPUT
 
-    records = normalize(read_sources(folder / "data"))
-    con = records.con
-    prepare_input(con)
     rules = [
         dataclasses.replace(r, max_block=max_block if r.bounded else None)
         for r in DEFAULT_BLOCKING_RULES
@@ -59,11 +70,9 @@ def measure(folder: Path, max_block: int | None) -> dict[str, Any]:
     start = time.perf_counter()
     table = add_block_keys(con, rules, MODEL_INPUT, "bench_blocked")
     keys_seconds = time.perf_counter() - start
-    truth, _ = read_truth(folder / "truth")
-    con.register("bench_truth_frame", truth)
     # integer ids for the joins, and each record's child
     con.execute(
-        f"""CREATE TEMP TABLE bench_input AS
+        f"""CREATE OR REPLACE TEMP TABLE bench_input AS
         SELECT row_number() OVER (ORDER BY t.unique_id) - 1 AS rid, c.child_id, t.*
         FROM {table} t JOIN (SELECT source || ':' || record_id AS unique_id, child_id
                              FROM bench_truth_frame) c USING (unique_id)"""
@@ -108,7 +117,8 @@ def measure(folder: Path, max_block: int | None) -> dict[str, Any]:
     )[1].astype(np.int64)
     connected = int((groups * (groups - 1) // 2).sum())
     candidates = sum(r["pairs"] for r in rows)
-    con.close()
+    con.execute("DROP TABLE bench_input")
+    drop_block_keys(con, "bench_blocked")
     return {
         "max_block": max_block,
         "records": n,
@@ -144,8 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for children in args.children:
         folder = prepare(args.cache_dir, children, args.seed)
-        for max_block in (bound, None) if not args.no_unbounded else (bound,):
-            figures = measure(folder, max_block)
+        for figures in measure(folder, (bound,) if args.no_unbounded else (bound, None)):
             figures["children"] = children
             results.append(figures)
             logger.info("%s", {k: v for k, v in figures.items() if k != "by_rule"})
