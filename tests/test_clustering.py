@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -197,6 +198,101 @@ def test_a_chain_too_large_to_check_whole_with_no_conflicting_link_is_still_spli
     expected = {group | {"X3"} if "A3" in group else group for group in TRUE_PARTITION}
     assert _partition(clusters) == expected
     assert clusters.groupby("identity_id").size().max() <= 5
+
+
+# --- A-numbers each confirmed by the child's other records ---------------------------------------
+
+
+def _numbered_con(
+    children: dict[str, list[tuple[str, str, str | None]]],
+    links: list[tuple[str, str, float]],
+    given: dict[str, str] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """One child per key, each record ``(source, event date, A-number or None)`` written with the
+    same surnames ("Pérez Cáceres"), birth date and sex, and the given name ``given[child]``
+    ("José" by default); record ids ``<child><n>``. ``links``: ``(record id, record id,
+    probability)``. Returns the connection holding the model input and the pairs."""
+    rows: dict[str, list[dict]] = {"cbp": [], "ice": [], "hhs": []}
+    for child, records in children.items():
+        name = (given or {}).get(child, "José")
+        for n, (source, day, a_number) in enumerate(records, 1):
+            row = {"record_id": f"{child}{n}", "dob": "2006-03-10", "sex": "M", "event_date": day,
+                   "a_number": a_number}  # fmt: skip
+            if source == "ice":
+                row |= {"full_name": f"PEREZ CACERES, {name.upper()}", "country": "GT"}
+            else:
+                row |= {"first_name": name, "last_name": "Pérez Cáceres"}
+            rows[source].append(row)
+    con = normalize({s: pd.DataFrame(v) for s, v in rows.items() if v}).con
+    prepare_input(con)
+    uid = {r["record_id"]: f"{s}:{r['record_id']}" for s, v in rows.items() for r in v}
+    pairs = pd.DataFrame(
+        [(uid[a], uid[b], p) for a, b, p in links],
+        columns=["unique_id_l", "unique_id_r", "match_probability"],
+    )
+    con.register("_pairs", pairs)
+    con.execute(f"CREATE TABLE {tables.PAIRS} AS SELECT * FROM _pairs")
+    con.unregister("_pairs")
+    return con
+
+
+def test_twins_whose_numbers_are_each_confirmed_by_one_agency_stay_apart():
+    """Twins written with the same name and birth date (the second given name dropped), apprehended
+    two days apart, numbers issued in sequence: CBP and ICE wrote both numbers, each on two records
+    or more. No pair alone shows a conflict; the component does (``numbers_confirmed_apart``)."""
+    twins = {
+        "T": [("cbp", "2023-02-09", "201955258"), ("ice", "2023-02-10", "201955258"),
+              ("hhs", "2023-02-12", None)],
+        "U": [("cbp", "2023-02-11", "201955259"), ("ice", "2023-02-12", "201955259"),
+              ("hhs", "2023-02-13", "201955259")],
+    }  # fmt: skip
+    own = [("T1", "T2", 0.99), ("T2", "T3", 0.99), ("U1", "U2", 0.99), ("U2", "U3", 0.99)]
+    fooled = [("T1", "U1", 0.999), ("T2", "U2", 0.999), ("T1", "U3", 0.998)]
+    con = _numbered_con(twins, own + fooled)
+    stats = cluster(con)
+    clusters = con.table(tables.CLUSTERS).df()
+    assert _partition(clusters) == {frozenset({"T1", "T2", "T3"}), frozenset({"U1", "U2", "U3"})}
+    assert int(stats["refused_links"].iloc[0]) == 3
+    # without the component's view, nothing tells them apart
+    cluster(con, prevent_conflicts=False)
+    assert con.table(tables.CLUSTERS).df()["identity_id"].nunique() == 1
+
+
+def test_a_child_given_a_second_number_at_a_later_stage_stays_one_identity():
+    """CBP and ICE wrote the first number, HHS (two placements) the second: both numbers are
+    confirmed, but no agency wrote both, so they are one child's two numbers, not two children.
+    A number one clerk mistyped (ICE's second record) is not confirmed either."""
+    child = {
+        "C": [("cbp", "2023-02-09", "201955258"), ("ice", "2023-02-10", "201955258"),
+              ("hhs", "2023-02-12", "208812345"), ("hhs", "2023-03-20", "208812345"),
+              ("ice", "2023-03-01", "201955268")],
+    }  # fmt: skip
+    links = [("C1", "C2", 0.99), ("C2", "C3", 0.99), ("C3", "C4", 0.99), ("C5", "C1", 0.99)]
+    con = _numbered_con(child, links)
+    stats = cluster(con)
+    assert con.table(tables.CLUSTERS).df()["identity_id"].nunique() == 1
+    assert int(stats["refused_links"].iloc[0]) == 0
+
+
+def test_a_siblings_number_on_a_childs_record_does_not_cut_the_record_from_its_child():
+    """ICE wrote Andrés's second booking under his brother Brayan's number. Brayan's number is
+    confirmed (by Brayan's records) and so is Andrés's, and ICE wrote both; but the record says
+    "Andrés", so it does not confirm Brayan's number for it, and it stays with Andrés."""
+    family = {
+        "A": [("cbp", "2019-07-19", "201168690"), ("ice", "2019-07-20", "201168690"),
+              ("hhs", "2019-07-22", "201168690"), ("ice", "2019-07-30", "201168664")],
+        "B": [("cbp", "2019-07-19", "201168664"), ("ice", "2019-07-20", "201168664"),
+              ("hhs", "2019-07-22", "201168664")],
+    }  # fmt: skip
+    own = [("A1", "A2", 0.99), ("A2", "A3", 0.99), ("A3", "A4", 0.99),
+           ("B1", "B2", 0.99), ("B2", "B3", 0.99)]  # fmt: skip
+    con = _numbered_con(family, own + [("A4", "B2", 0.98)], given={"A": "Andrés", "B": "Brayan"})
+    cluster(con)
+    clusters = con.table(tables.CLUSTERS).df()
+    assert _partition(clusters) == {
+        frozenset({"A1", "A2", "A3", "A4"}),
+        frozenset({"B1", "B2", "B3"}),
+    }
 
 
 # --- link() end to end, with a model trained on synthetic data -------------------------------

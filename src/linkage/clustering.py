@@ -29,10 +29,12 @@ import pandas as pd
 
 from linkage import _progress as progress
 from linkage.comparisons import (
+    COMPONENT_COLUMNS,
     GIVEN_NAMES_BRIDGED_SQL,
     conflict_prefilter_sql,
     conflict_rules,
     conflict_sql,
+    number_support_sql,
 )
 from linkage.tables import CLUSTERS, MODEL_INPUT, PAIRS, RECORDS, scratch
 from linkage.thresholds import Thresholds
@@ -223,9 +225,13 @@ MAX_ROUNDS = 20
 #: Pairs tested for conflicts per query (bounds the memory of the joined rows).
 PAIRS_PER_CHUNK = 250_000
 
-#: The model-input columns the conflict conditions read (the same whatever the thresholds).
+#: The model-input columns the conflict conditions read (the same whatever the thresholds), and
+#: those the A-number support of the component is counted from; the component's columns
+#: (:data:`~linkage.comparisons.COMPONENT_COLUMNS`) are added to them.
 _CONFLICT_COLUMNS = sorted(
     set(re.findall(r"\b[lr]\.([a-z_0-9]+)", conflict_sql() + " " + conflict_prefilter_sql()))
+    .union({"source", "a_number", "given_phon_1"})
+    .difference(COMPONENT_COLUMNS)
 )
 
 
@@ -301,13 +307,23 @@ def _cluster_without_conflicts(
         return labels, 0
     multi = scratch("multi")
     con.register(
-        multi, pd.DataFrame({"unique_id": ids["unique_id"].to_numpy()[in_multi], "idx": in_multi})
+        multi,
+        pd.DataFrame(
+            {
+                "unique_id": ids["unique_id"].to_numpy()[in_multi],
+                "idx": in_multi,
+                "comp": labels[in_multi],
+            }
+        ),
     )
     try:
+        rows = (
+            f"(SELECT m.idx, m.comp, {', '.join(f'n.{c}' for c in _CONFLICT_COLUMNS)} "
+            f"FROM {multi} m JOIN {nodes} n USING (unique_id))"
+        )
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {_Scratch.nodes} AS
-            SELECT m.idx, {", ".join(f"n.{c}" for c in _CONFLICT_COLUMNS)}
-            FROM {multi} m JOIN {nodes} n USING (unique_id)"""
+            SELECT * EXCLUDE (comp) FROM {number_support_sql(rows, "comp")}"""
         )
     finally:
         con.unregister(multi)

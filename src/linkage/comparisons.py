@@ -259,6 +259,29 @@ def _separate_journeys(thresholds: Thresholds) -> str:
     )
 
 
+#: The columns clustering adds to each record over its component (the records the links join):
+#: how many records of the component carry the record's A-number under the same first given name
+#: (by sound), and which sources wrote them (0 and NULL without a number or a given name).
+#: :func:`conflict_rules` reads them as ``l.`` / ``r.`` like the model-input columns;
+#: :func:`number_support_sql` computes them. The given name keeps a sibling's number written on
+#: a child's record from counting as that child's: it confirms the sibling's number, not the
+#: child's, and the record would be cut off from its own child.
+COMPONENT_COLUMNS = ("number_support", "number_sources")
+
+
+def number_support_sql(rows: str, group: str) -> str:
+    """SQL (a subquery): ``rows`` (with ``source``, ``a_number`` and ``given_phon_1``) with the
+    :data:`COMPONENT_COLUMNS` added over the groups of its column ``group``."""
+    return f"""(WITH base AS (SELECT * FROM {rows}),
+        support AS (SELECT {group}, a_number, given_phon_1, count(*) AS number_support,
+                           list(DISTINCT source ORDER BY source) AS number_sources
+                    FROM base WHERE a_number IS NOT NULL AND given_phon_1 IS NOT NULL
+                    GROUP BY ALL)
+        SELECT base.*, coalesce(support.number_support, 0) AS number_support,
+               support.number_sources
+        FROM base LEFT JOIN support USING ({group}, a_number, given_phon_1))"""
+
+
 def conflict_rules(thresholds: Thresholds = _DEFAULT) -> dict[str, str]:
     """The conflict rules by name, each SQL over model-input columns read as ``l.`` and ``r.``:
     when one holds, the two records are different children, whatever their scores say.
@@ -266,6 +289,12 @@ def conflict_rules(thresholds: Thresholds = _DEFAULT) -> dict[str, str]:
     - ``same_day_same_agency``: one agency wrote both on the same day with two A-numbers: two
       children apprehended (or placed, or booked) together, twins whose names alone could be
       one child's ("JOSE" and "JOSE TORIVIO");
+    - ``numbers_confirmed_apart``: their A-numbers differ, each is carried by at least two records
+      of the component under the record's first given name (confirmed, not one clerk's slip nor
+      a sibling's number), and one agency wrote both numbers in the component: twins, siblings or namesakes who each have their own records (an agency that
+      met one child under two numbers would be a second journey; a child's second number, given
+      at a later stage of one journey, is written by other agencies than the first). Read on
+      :data:`COMPONENT_COLUMNS`;
     - ``separate_journeys``: their A-numbers differ and their CBP/ICE/HHS events are more than
       ``thresholds.separate_journeys_days`` apart, or a court record predates the apprehension
       by more than ``thresholds.court_before_apprehension_days`` (two journeys with two
@@ -294,6 +323,10 @@ def conflict_rules(thresholds: Thresholds = _DEFAULT) -> dict[str, str]:
     return {
         "same_day_same_agency": (
             f"l.source = r.source AND l.event_date = r.event_date AND {differ}"
+        ),
+        "numbers_confirmed_apart": (
+            f"{differ} AND l.number_support >= 2 AND r.number_support >= 2 "
+            "AND len(list_intersect(l.number_sources, r.number_sources)) > 0"
         ),
         "separate_journeys": f"{differ} AND ({_separate_journeys(thresholds)})",
         "birth_dates_differ": f"{differ} AND {_dob_unexplained(thresholds.dob_year_off_years)}",
@@ -338,7 +371,8 @@ def conflict_prefilter_sql(thresholds: Thresholds = _DEFAULT) -> str:
     return (
         f"NOT {_SAME_A_NUMBER} AND ("
         f"({_A_NUMBERS_DIFFER} AND (l.source = r.source AND l.event_date = r.event_date "
-        f"OR l.dob IS DISTINCT FROM r.dob OR {_separate_journeys(thresholds)})) "
+        f"OR l.dob IS DISTINCT FROM r.dob OR {_separate_journeys(thresholds)} "
+        f"OR (l.number_support >= 2 AND r.number_support >= 2))) "
         f"OR (NOT {_all_found('given_set', 'given_phon_set', 'l', 'r')} "
         f"AND NOT {_all_found('given_set', 'given_phon_set', 'r', 'l')}) "
         f"OR (NOT {_all_found('surname_set', 'surname_phon_set', 'l', 'r')} "

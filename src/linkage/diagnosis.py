@@ -35,7 +35,7 @@ import duckdb
 import pandas as pd
 
 from linkage import tables
-from linkage.comparisons import conflict_rules
+from linkage.comparisons import conflict_rules, number_support_sql
 from linkage.evaluation import TRUTH_COLUMNS, _to_arrow
 from linkage.thresholds import Thresholds
 
@@ -51,6 +51,7 @@ _TRUTH = tables.scratch("diagnosis_truth")
 _MISSED = tables.scratch("diagnosis_missed")
 _MERGED = tables.scratch("diagnosis_merged")
 _CROSS = tables.scratch("diagnosis_cross")
+_NODES = tables.scratch("diagnosis_nodes")
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,6 +129,7 @@ def explain_errors(result: Any, truth: Any) -> ErrorAnalysis:
     con: duckdb.DuckDBPyConnection = result.con
     with _scratch(con):
         _load_truth(con, truth)
+        _load_nodes(con)
         missed = _missed(con, thresholds)
         merged = _false_merges(con, thresholds)
     return ErrorAnalysis(missed=missed, false_merges=merged)
@@ -138,8 +140,21 @@ def _scratch(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     try:
         yield
     finally:
-        for name in (_TRUTH, _MISSED, _MERGED, _CROSS):
+        for name in (_TRUTH, _MISSED, _MERGED, _CROSS, _NODES):
             con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _load_nodes(con: duckdb.DuckDBPyConnection) -> None:
+    """The model input with the A-number support the conflict rules read, counted over each
+    record's identity (clustering counts it over the component of links, before any split)."""
+    rows = (
+        f"(SELECT m.*, c.identity_id AS diagnosis_group FROM {tables.MODEL_INPUT} m "
+        f"JOIN {tables.CLUSTERS} c USING (unique_id))"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE {_NODES} AS "
+        f"SELECT * EXCLUDE (diagnosis_group) FROM {number_support_sql(rows, 'diagnosis_group')}"
+    )
 
 
 def _load_truth(con: duckdb.DuckDBPyConnection, truth: Any) -> None:
@@ -209,8 +224,8 @@ def _missed(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> pd.DataFr
           ON a.child_id = b.child_id AND a.unique_id < b.unique_id
          AND a.identity_id <> b.identity_id
         {_pair_join("p", "a.unique_id", "b.unique_id")}
-        JOIN {tables.MODEL_INPUT} l ON l.unique_id = a.unique_id
-        JOIN {tables.MODEL_INPUT} r ON r.unique_id = b.unique_id"""
+        JOIN {_NODES} l ON l.unique_id = a.unique_id
+        JOIN {_NODES} r ON r.unique_id = b.unique_id"""
     )
     between = _conflicts_between_identities(con, thresholds)
     frame = con.execute(f"SELECT * FROM {_MISSED} ORDER BY child_id, unique_id_l, unique_id_r").df()
@@ -236,8 +251,8 @@ def _conflicts_between_identities(
         FROM split s
         JOIN {tables.CLUSTERS} x ON x.identity_id = s.identity_id_l
         JOIN {tables.CLUSTERS} y ON y.identity_id = s.identity_id_r
-        JOIN {tables.MODEL_INPUT} l ON l.unique_id = x.unique_id
-        JOIN {tables.MODEL_INPUT} r ON r.unique_id = y.unique_id"""
+        JOIN {_NODES} l ON l.unique_id = x.unique_id
+        JOIN {_NODES} r ON r.unique_id = y.unique_id"""
     )
     rows = con.execute(
         f"""SELECT identity_id_l, identity_id_r,
