@@ -43,7 +43,14 @@ def test_help_explains_every_command_option_and_exit_code():
     for command, options in COMMANDS.items():
         shown = linkage(command, "--help")
         assert shown.returncode == 0, shown.stderr
-        for option in [*options, "--quiet", "--debug", "exit codes"]:
+        for option in [
+            *options,
+            "--quiet",
+            "--debug",
+            "--memory-limit",
+            "--temp-dir",
+            "exit codes",
+        ]:
             assert option in shown.stdout, (command, option)
 
 

@@ -400,6 +400,32 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
         default=default,
         help="show debug log lines and the full traceback of any error",
     )
+    parser.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        type=_memory_limit,
+        default=None if top else argparse.SUPPRESS,
+        help="the memory the job may use, e.g. 4GB (the default, or $LINKAGE_MEMORY_LIMIT), 8GB, "
+        "or none for DuckDB's own limit (80%% of the machine); DuckDB spills to --temp-dir beyond "
+        "3/4 of it",
+    )
+    parser.add_argument(
+        "--temp-dir",
+        metavar="DIR",
+        default=None if top else argparse.SUPPRESS,
+        help="where DuckDB spills to disk (default: $LINKAGE_TEMP_DIR, else a folder in the "
+        "system's temporary directory); a full disk stops with exit code 5",
+    )
+
+
+def _memory_limit(value: str) -> str:
+    from linkage.engine import memory_limit_bytes
+
+    try:
+        memory_limit_bytes(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return value
 
 
 def _subparser(
@@ -691,9 +717,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     splink.addHandler(splink_handler)
     splink.propagate = False
     try:
-        from linkage import _progress
+        from linkage import _progress, engine
 
-        with _progress.quiet(args.quiet):  # no bar with --quiet (nor in a pipe: see _progress)
+        with (
+            engine.default_resources(memory_limit=args.memory_limit, temp_directory=args.temp_dir),
+            _progress.quiet(args.quiet),
+        ):  # no bar with --quiet (nor in a pipe: see _progress)
             if not _progress.wanted():
                 return int(args.func(args))
             from tqdm.contrib.logging import logging_redirect_tqdm

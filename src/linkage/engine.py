@@ -7,17 +7,136 @@ backend (``SparkAPI``) can be added here for national-scale data without touchin
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Literal
 
 import duckdb
 
 from linkage.errors import ResourceError
 
-__all__ = ["Engine", "any_row_order", "database_api", "out_of_resources", "rows_in_order"]
+__all__ = [
+    "DEFAULT_MEMORY_LIMIT",
+    "Engine",
+    "any_row_order",
+    "connect",
+    "database_api",
+    "default_resources",
+    "limit_resources",
+    "memory_limit_bytes",
+    "out_of_resources",
+    "rows_in_order",
+    "set_default_resources",
+]
 
 Engine = Literal["duckdb"]
+
+#: The memory a job may use when the caller does not say otherwise (``memory_limit=``, the
+#: command line's ``--memory-limit``, or the environment variable ``LINKAGE_MEMORY_LIMIT``).
+#: ``"none"`` leaves DuckDB's own limit (80% of the machine's memory).
+DEFAULT_MEMORY_LIMIT = "4GB"
+
+#: Of a job's memory limit, the share DuckDB's buffer pool is held to (DuckDB spills to its
+#: temporary directory beyond it); the rest is for what the Python side holds at once
+#: (clustering's arrays, the frames of the report).
+DUCKDB_SHARE = 0.75
+
+_defaults: dict[str, str | None] = {"memory_limit": None, "temp_directory": None}
+
+_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
+          "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}  # fmt: skip
+
+
+def set_default_resources(
+    *, memory_limit: str | None = None, temp_directory: str | os.PathLike[str] | None = None
+) -> None:
+    """Set the memory limit and temporary directory of every connection made from now on in this
+    process, when a call does not give its own (the command line's ``--memory-limit`` and
+    ``--temp-dir``). ``None`` keeps the current default."""
+    if memory_limit is not None:
+        memory_limit_bytes(memory_limit)  # refused here, not at the first connection
+        _defaults["memory_limit"] = memory_limit
+    if temp_directory is not None:
+        _defaults["temp_directory"] = os.fspath(temp_directory)
+
+
+@contextmanager
+def default_resources(
+    *, memory_limit: str | None = None, temp_directory: str | os.PathLike[str] | None = None
+) -> Iterator[None]:
+    """:func:`set_default_resources` for the duration of a ``with`` block (the command line)."""
+    before = dict(_defaults)
+    set_default_resources(memory_limit=memory_limit, temp_directory=temp_directory)
+    try:
+        yield
+    finally:
+        _defaults.update(before)
+
+
+def memory_limit_bytes(value: str | int | None) -> int | None:
+    """A memory limit as bytes: an int, or text such as ``"4GB"``, ``"512MiB"``, ``"1.5 GB"``
+    (GB = 10^9 bytes, GiB = 2^30); ``None`` for ``"none"`` (no limit of ours). Raises ValueError
+    with the forms accepted."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        if value <= 0:
+            raise ValueError(f"memory limit {value} is not positive. Fix: give e.g. '4GB'")
+        return value
+    text = str(value).strip().lower()
+    if text == "none":
+        return None
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?", text)
+    if match is None or float(match.group(1)) <= 0:
+        raise ValueError(
+            f"memory limit {value!r} is not a size. Fix: give a number and a unit, such as "
+            "'4GB', '512MB' or '8GiB' (or 'none' for DuckDB's own limit, 80% of the memory)"
+        )
+    return int(float(match.group(1)) * _UNITS[match.group(2) or ""])
+
+
+def limit_resources(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    memory_limit: str | int | None = None,
+    temp_directory: str | os.PathLike[str] | None = None,
+) -> None:
+    """Hold ``con`` to a job's memory limit (DuckDB gets :data:`DUCKDB_SHARE` of it and spills
+    beyond) and point its spilling at ``temp_directory``. Either left ``None`` takes the
+    process default (:func:`set_default_resources`), then the environment
+    (``LINKAGE_MEMORY_LIMIT``, ``LINKAGE_TEMP_DIR``), then :data:`DEFAULT_MEMORY_LIMIT` and a
+    folder in the system's temporary directory."""
+    limit = memory_limit_bytes(
+        memory_limit
+        or _defaults["memory_limit"]
+        or os.environ.get("LINKAGE_MEMORY_LIMIT")
+        or DEFAULT_MEMORY_LIMIT
+    )
+    if limit is not None:
+        con.execute(f"SET memory_limit = '{max(int(limit * DUCKDB_SHARE) // 2**20, 16)}MiB'")
+    folder = (
+        temp_directory
+        or _defaults["temp_directory"]
+        or os.environ.get("LINKAGE_TEMP_DIR")
+        or Path(tempfile.gettempdir()) / f"linkage-spill-{os.getpid()}"
+    )
+    quoted = os.fspath(folder).replace("'", "''")
+    con.execute(f"SET temp_directory = '{quoted}'")
+
+
+def connect(
+    *,
+    memory_limit: str | int | None = None,
+    temp_directory: str | os.PathLike[str] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB connection held to a job's memory limit (:func:`limit_resources`)."""
+    con = duckdb.connect()
+    limit_resources(con, memory_limit=memory_limit, temp_directory=temp_directory)
+    return con
 
 
 def database_api(con: duckdb.DuckDBPyConnection, *, engine: Engine = "duckdb") -> object:
@@ -62,17 +181,22 @@ def out_of_resources(error: BaseException, doing: str) -> ResourceError | None:
     the engine running out of memory or temporary disk; ``None`` for any other error."""
     seen: BaseException | None = error
     while seen is not None:
-        disk = isinstance(seen, duckdb.IOException) and any(
-            word in str(seen).lower() for word in ("no space left", "disk", "temp")
+        text = str(seen).lower()
+        disk = (
+            isinstance(seen, duckdb.IOException)
+            and any(word in text for word in ("no space left", "disk", "temp"))
+        ) or (  # DuckDB says "out of memory" when its temporary directory is full
+            isinstance(seen, duckdb.OutOfMemoryException) and "max_temp_directory_size" in text
         )
         if isinstance(seen, duckdb.OutOfMemoryException) or disk:
             what = "temporary disk space" if disk else "memory"
             return ResourceError(
                 f"DuckDB ran out of {what} while {doing} ({type(seen).__name__}: "
                 f"{str(seen).splitlines()[0][:300]}). Fix: give it more room "
-                "(con.execute(\"SET memory_limit='16GB'\") on the connection passed to "
-                "read_sources, and SET temp_directory to a folder on a disk with free space), or "
-                "compare fewer pairs (a lower max_comparisons, stricter blocking rules)"
+                "(a higher memory limit: memory_limit='8GB', or --memory-limit 8GB on the "
+                "command line; a temporary directory on a disk with free space: temp_directory=, "
+                "or --temp-dir), or compare fewer pairs (a lower max_comparisons, stricter "
+                "blocking rules)"
             )
         seen = seen.__cause__ or seen.__context__
     return None

@@ -266,6 +266,8 @@ def link(
     on_bad_record: OnBadRecord = "raise",
     decisions: pd.DataFrame | str | Path | None = None,
     strict: bool = False,
+    memory_limit: str | int | None = None,
+    temp_directory: str | Path | None = None,
 ) -> LinkageResult:
     """Link records of the same child across (and within) CBP, ICE, HHS and court extracts.
 
@@ -294,6 +296,13 @@ def link(
         strict: stop on any warning about the input (a misspelled column, unreadable or
             impossible dates, ...) with a :class:`~linkage.errors.StrictInputError`, before any
             linking; the warnings are ``result.input_warnings`` otherwise.
+        memory_limit: for data still to be read, the memory the job may use (``"4GB"`` by
+            default, or ``LINKAGE_MEMORY_LIMIT``; ``"none"`` for DuckDB's own 80% of the
+            machine): DuckDB is held to 3/4 of it and spills to ``temp_directory`` beyond it
+            (see :func:`linkage.read_sources`). Running out of disk there raises
+            :class:`~linkage.errors.ResourceError`.
+        temp_directory: where DuckDB spills (default: a folder in the system's temporary
+            directory, or ``LINKAGE_TEMP_DIR``).
 
     Returns:
         :class:`LinkageResult`; its ``model`` carries the thresholds that were used.
@@ -314,7 +323,14 @@ def link(
             records = (
                 data
                 if isinstance(data, Records)
-                else normalize(data, columns=columns, on_bad_record=on_bad_record, strict=strict)
+                else normalize(
+                    data,
+                    columns=columns,
+                    on_bad_record=on_bad_record,
+                    strict=strict,
+                    memory_limit=memory_limit,
+                    temp_directory=temp_directory,
+                )
             )
         con = records.con
         progress.configure(con)

@@ -37,6 +37,8 @@ def run(
     store: str | os.PathLike[str] | None = None,
     decisions: Any = None,
     strict: bool = False,
+    memory_limit: str | int | None = None,
+    temp_directory: str | os.PathLike[str] | None = None,
 ) -> HandoffReport:
     """Read the extracts, link them, compute each identity's handoff status, write the report.
 
@@ -65,6 +67,11 @@ def run(
             skipped) with a :class:`linkage.errors.StrictInputError` (exit code 3 on the command
             line), before any linking. Without it the warnings are logged, kept in
             ``report.warnings`` and listed at the top of report.html and in summary.json.
+        memory_limit: the memory the job may use (``"4GB"`` by default, or
+            ``LINKAGE_MEMORY_LIMIT``; ``"none"`` for DuckDB's own limit): DuckDB is held to 3/4 of
+            it and spills to ``temp_directory`` beyond it (see :func:`linkage.read_sources`).
+        temp_directory: where DuckDB spills (default: a folder in the system's temporary
+            directory, or ``LINKAGE_TEMP_DIR``).
 
     Returns:
         The :class:`linkage.handoff.HandoffReport`; ``report.result`` is the linkage result
@@ -88,6 +95,7 @@ def run(
         return _run(
             data, out_dir=out_dir, model=model, columns=columns, quiet=quiet, seed=seed,
             on_bad_record=on_bad_record, store=store, decisions=decisions, strict=strict,
+            resources={"memory_limit": memory_limit, "temp_directory": temp_directory},
         )  # fmt: skip
     except BaseException:
         for folder in made:  # nothing half-written: the folders made for the output go again
@@ -127,18 +135,20 @@ def _run(
     store: str | os.PathLike[str] | None,
     decisions: Any,
     strict: bool,
+    resources: dict[str, Any],
 ) -> HandoffReport:
-    """``run`` once its output folder is known to be writable."""
+    """``run`` once its output folder is known to be writable; ``resources``: the memory limit
+    and temporary directory."""
     if store is not None:
         return _run_into_store(
             data, store, out_dir=out_dir, model=model, columns=columns, seed=seed,
-            on_bad_record=on_bad_record, decisions=decisions, strict=strict,
+            on_bad_record=on_bad_record, decisions=decisions, strict=strict, resources=resources,
         )  # fmt: skip
     from linkage.linking import link
 
     result = link(
         data, model=model, columns=columns, seed=seed, quiet=quiet, on_bad_record=on_bad_record,
-        decisions=decisions, strict=strict,
+        decisions=decisions, strict=strict, **resources,
     )  # fmt: skip
     with progress.quiet(quiet), progress.stages(("report", "write"), desc="report") as stage:
         stage("report")
@@ -161,13 +171,14 @@ def _run_into_store(
     on_bad_record: OnBadRecord,
     decisions: Any,
     strict: bool,
+    resources: dict[str, Any],
 ) -> HandoffReport:
     """``run`` with a store: create it, link the data as its first update, write the report.
     A run that fails (``strict`` and a warning about the input included) leaves no store
     behind."""
     from linkage.store import Store
 
-    store = Store.create(path, model=model)
+    store = Store.create(path, model=model, **resources)
     try:
         if decisions is not None:
             store.add_decisions(read_decisions(decisions))

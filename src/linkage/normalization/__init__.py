@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -59,6 +60,8 @@ def normalize(
     columns: Mapping[str, Mapping[str, str]] | None = None,
     on_bad_record: OnBadRecord = "raise",
     strict: bool = False,
+    memory_limit: str | int | None = None,
+    temp_directory: str | os.PathLike[str] | None = None,
 ) -> Records:
     """Normalise the sources into the canonical records table (:data:`linkage.tables.RECORDS`).
 
@@ -71,6 +74,8 @@ def normalize(
             ``record_id`` values of sources still to be read (``"raise"`` or ``"reject"``).
         strict: raise the input's warnings as a :class:`~linkage.errors.StrictInputError`
             (see :func:`linkage.read_sources`).
+        memory_limit, temp_directory: the memory the job may use, and where DuckDB spills beyond
+            it, for sources still to be read (see :func:`linkage.read_sources`; default 4GB).
 
     Returns:
         :class:`Records`, whose ``con`` holds the records table with the columns of
@@ -85,7 +90,14 @@ def normalize(
         >>> rec.loc[0, ["given_name_1", "paternal_surname", "maternal_surname", "a_number"]].tolist()
         ['MARIA', 'LOPEZ', 'CHUB', '012345678']
     """
-    sources = read_sources(sources, columns=columns, on_bad_record=on_bad_record, strict=strict)
+    sources = read_sources(
+        sources,
+        columns=columns,
+        on_bad_record=on_bad_record,
+        strict=strict,
+        memory_limit=memory_limit,
+        temp_directory=temp_directory,
+    )
     con = sources.con
     logger.info("normalising %s", ", ".join(f"{s}" for s in sources.tables))
     try:

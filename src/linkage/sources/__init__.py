@@ -34,7 +34,7 @@ from typing import Any, get_args
 import duckdb
 
 from linkage import _progress as progress
-from linkage import tables
+from linkage import engine, tables
 from linkage.errors import InputError, Problem, SourceError, StrictInputError, raise_problems
 from linkage.schema import SOURCES
 from linkage.sources._columns import plan_columns, resolve_mappings
@@ -78,6 +78,8 @@ def read_sources(
     con: duckdb.DuckDBPyConnection | None = None,
     on_bad_record: OnBadRecord = "raise",
     strict: bool = False,
+    memory_limit: str | int | None = None,
+    temp_directory: str | os.PathLike[str] | None = None,
 ) -> Sources:
     """Read and validate the agency extracts into DuckDB tables in the standard input layout.
 
@@ -99,6 +101,13 @@ def read_sources(
             column, unreadable, impossible or ambiguous dates, a source given as one file, files
             skipped, ...) as a :class:`~linkage.errors.StrictInputError` instead of going on.
             Notes (extra columns carried through, a Latin-1 file) never raise.
+        memory_limit: the memory the whole job on these sources may use (``"4GB"``, ``"8GiB"``,
+            ``"none"``): DuckDB is held to 3/4 of it and spills to ``temp_directory`` beyond
+            (:func:`linkage.engine.limit_resources`). Default: ``LINKAGE_MEMORY_LIMIT``, else
+            4GB. Applied to ``con`` too when given.
+        temp_directory: where DuckDB spills (default: ``LINKAGE_TEMP_DIR``, else a folder in the
+            system's temporary directory). A disk that fills raises
+            :class:`~linkage.errors.ResourceError`.
 
     Returns:
         The :class:`Sources`: one table per source, the rejects table and the warnings (each
@@ -133,8 +142,10 @@ def read_sources(
         raise_problems(problems)  # nothing could be read: say why
 
     if con is None:
-        con = duckdb.connect()
+        con = engine.connect(memory_limit=memory_limit, temp_directory=temp_directory)
         progress.configure(con)  # DuckDB's own bar: on a terminal only
+    elif memory_limit is not None or temp_directory is not None:
+        engine.limit_resources(con, memory_limit=memory_limit, temp_directory=temp_directory)
     with Scratch(con) as scratch:
         loaded = _load_all(con, inputs, scratch, problems, warnings)
         staged, bad_records = _stage_all(

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from linkage import _progress as progress
-from linkage import tables
+from linkage import engine, tables
 from linkage._version import __version__
 from linkage.blocking import DEFAULT_MAX_COMPARISONS
 from linkage.comparisons import MODEL_INPUT_SQL
@@ -79,9 +79,13 @@ class Store:
         path: str | os.PathLike[str],
         *,
         model: Model | str | os.PathLike[str] | None = None,
+        memory_limit: str | int | None = None,
+        temp_directory: str | os.PathLike[str] | None = None,
     ) -> Store:
         """Create an empty store at ``path`` (a new file). The first :meth:`update` links its
-        data in full: with ``model`` when given, else with a model trained on that data."""
+        data in full: with ``model`` when given, else with a model trained on that data.
+        ``memory_limit`` and ``temp_directory``: the memory the store's work may use and where
+        DuckDB spills beyond it (as :func:`linkage.read_sources`; default 4GB)."""
         target = Path(path)
         if target.exists():
             raise StoreError(
@@ -90,7 +94,7 @@ class Store:
             )
         if not target.parent.is_dir():
             raise StoreError(f"the folder {target.parent} does not exist. Fix: create it first")
-        con = _attach(target)
+        con = _attach(target, memory_limit=memory_limit, temp_directory=temp_directory)
         _create_tables(con)
         if model is not None:
             loaded = model if isinstance(model, Model) else Model.load(model)
@@ -99,15 +103,22 @@ class Store:
         return cls(path=target, con=con)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> Store:
-        """Open the store at ``path`` for reading and updating."""
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        memory_limit: str | int | None = None,
+        temp_directory: str | os.PathLike[str] | None = None,
+    ) -> Store:
+        """Open the store at ``path`` for reading and updating (``memory_limit``,
+        ``temp_directory``: as :meth:`create`)."""
         target = Path(path)
         if not target.is_file():
             raise StoreError(
                 f"no store at {target}. Fix: create one with linkage run DATA --store "
                 f"{target} --out OUT (or linkage.Store.create)"
             )
-        con = _attach(target)
+        con = _attach(target, memory_limit=memory_limit, temp_directory=temp_directory)
         meta = dict(con.execute(f"SELECT key, value FROM {T.meta}").fetchall())
         version = int(meta.get("schema_version", -1))
         if version != SCHEMA_VERSION:
@@ -391,9 +402,15 @@ class Store:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _attach(path: Path) -> duckdb.DuckDBPyConnection:
-    """A working (in-memory) connection with the store file attached as :data:`CATALOG`."""
-    con = duckdb.connect()
+def _attach(
+    path: Path,
+    *,
+    memory_limit: str | int | None,
+    temp_directory: str | os.PathLike[str] | None,
+) -> duckdb.DuckDBPyConnection:
+    """A working (in-memory) connection with the store file attached as :data:`CATALOG`, held
+    to the memory limit."""
+    con = engine.connect(memory_limit=memory_limit, temp_directory=temp_directory)
     progress.configure(con)  # DuckDB's own bar: on a terminal only
     quoted = str(path).replace("'", "''")
     try:
