@@ -16,8 +16,10 @@ two million):
 
 The machine is shared, so a size is stopped, and reported with how far it got, when it runs past
 ``--timeout-minutes`` or leaves less than ``--min-free-gib`` of memory to the rest of the machine;
-DuckDB is held to ``--memory-limit`` (12GB by default) and spills to disk beyond it, into the cache
-folder (``--no-spill``: fail with DuckDB's out-of-memory error instead of filling the disk).
+The job runs under ``--memory-limit`` as ``linkage`` takes it (its default, 4GB: DuckDB held to
+3/4 of it; ``none`` for DuckDB's own 80% of RAM) and spills to disk beyond it, into the cache
+folder; plain Splink's DuckDB is held to ``--baseline-memory-limit`` (12GB by default). With
+``--no-spill`` both fail with DuckDB's out-of-memory error instead of filling the disk.
 
 Run::
 
@@ -227,6 +229,17 @@ def _link_stages_noted(stages: Stages) -> Iterator[None]:
             setattr(linking, name, function)
 
 
+def connect_job(memory_limit: str | None, spill: Path | None) -> Any:
+    """The job's connection as ``linkage`` makes it: held to ``memory_limit`` (linkage's default
+    when None), spilling into ``spill`` (not at all when None)."""
+    from linkage import engine
+
+    con = engine.connect(memory_limit=memory_limit, temp_directory=spill or Path("."))
+    if spill is None:
+        con.execute("SET temp_directory = ''")
+    return con
+
+
 def connect(memory_limit: str | None, spill: Path | None) -> Any:
     """A DuckDB connection with ``memory_limit`` (DuckDB's default, 80% of RAM, when None),
     spilling into ``spill`` (not at all when None)."""
@@ -246,6 +259,7 @@ def measure(
     memory_limit: str | None,
     progress: Path | None,
     spill_to_disk: bool = True,
+    baseline_memory_limit: str | None = "12GB",
 ) -> dict[str, Any]:
     """Run the whole job and (optionally) the plain-Splink baseline; return every figure."""
     import pandas as pd
@@ -254,7 +268,8 @@ def measure(
     from linkage.synthetic import SyntheticData, read_truth
 
     out: dict[str, Any] = {
-        "memory_limit": memory_limit or "DuckDB default (80% of RAM)",
+        "memory_limit": memory_limit or "linkage's default (4GB: DuckDB 3GB)",
+        "baseline_memory_limit": baseline_memory_limit or "DuckDB default (80% of RAM)",
         "spill_to_disk": spill_to_disk,
     }
     spill = folder / "spill" if spill_to_disk else None  # removed by the parent after each size
@@ -264,7 +279,7 @@ def measure(
         stages = Stages(sampler, progress=progress)
         job_start = time.perf_counter()
         with stages.stage("read"):
-            sources = read_sources(folder / "data", con=connect(memory_limit, spill))
+            sources = read_sources(folder / "data", con=connect_job(memory_limit, spill))
         with stages.stage("normalise"):
             records = normalize(sources)
         link_start = time.perf_counter()
@@ -325,7 +340,7 @@ def measure(
                 for s in ("cbp", "ice", "hhs", "eoir")
             }
             data = SyntheticData(sources=frames, truth=truth, children=children, seed=seed)
-            bcon = connect(memory_limit, spill)
+            bcon = connect(baseline_memory_limit, spill)
             load_raw(bcon, data)
             start = time.perf_counter()
             try:
@@ -519,9 +534,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true", help="skip the plain-Splink run")
     parser.add_argument(
         "--memory-limit",
+        default="default",
+        help="the job's memory limit as linkage takes it ('default': linkage's own, 4GB, DuckDB "
+        "held to 3/4 of it; 'none' for DuckDB's own, 80%% of RAM); beyond it DuckDB spills",
+    )
+    parser.add_argument(
+        "--baseline-memory-limit",
         default="12GB",
-        help="DuckDB memory_limit of the job's connection (default 12GB; 'default' for DuckDB's "
-        "own, 80%% of RAM); beyond it DuckDB spills to disk",
+        help="DuckDB memory_limit of plain Splink's connection (default 12GB; 'default' for "
+        "DuckDB's own, 80%% of RAM)",
     )
     parser.add_argument(
         "--no-spill",
@@ -561,6 +582,9 @@ def main(argv: list[str] | None = None) -> int:
             memory_limit=None if args.memory_limit == "default" else args.memory_limit,
             progress=args._progress,
             spill_to_disk=not args.no_spill,
+            baseline_memory_limit=None
+            if args.baseline_memory_limit == "default"
+            else args.baseline_memory_limit,
         )
         print(RESULT_PREFIX + json.dumps(figures), flush=True)
         return 0
@@ -581,6 +605,7 @@ def main(argv: list[str] | None = None) -> int:
         progress.unlink(missing_ok=True)
         command = [sys.executable, __file__, "--seed", str(args.seed), "--_measure", str(folder)]
         command += ["--memory-limit", args.memory_limit, "--_progress", str(progress)]
+        command += ["--baseline-memory-limit", args.baseline_memory_limit]
         if args.no_baseline:
             command.append("--no-baseline")
         if args.no_spill:
