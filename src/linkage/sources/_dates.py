@@ -62,15 +62,17 @@ def _column_warnings(
                {ids} FILTER (WHERE ambiguous)[1:{MAX_EXAMPLES}],
                count(*) FILTER (WHERE ambiguous AND contains(s, '.'))
         FROM (
-            SELECT record_id, {ROW_NUMBER_COLUMN}, s, lk_date(s) AS d, lk_day_first(s) AS day_first,
+            SELECT record_id, {ROW_NUMBER_COLUMN}, lk_date_text({column}) AS s FROM {table}
+        ) JOIN (  -- each distinct text read once: a column holds a few thousand dates
+            SELECT s, lk_date(s) AS d, lk_day_first(s) AS day_first,
                    regexp_matches(s, '{_DM}')
                    AND TRY_CAST(regexp_extract(s, '{_DM}', 1) AS INTEGER) BETWEEN 1 AND 12
                    AND TRY_CAST(regexp_extract(s, '{_DM}', 2) AS INTEGER) BETWEEN 1 AND 12
                    AND TRY_CAST(regexp_extract(s, '{_DM}', 1) AS INTEGER)
                        <> TRY_CAST(regexp_extract(s, '{_DM}', 2) AS INTEGER) AS ambiguous
-            FROM (SELECT record_id, {ROW_NUMBER_COLUMN}, lk_date_text({column}) AS s FROM {table})
+            FROM (SELECT DISTINCT lk_date_text({column}) AS s FROM {table})
             WHERE s IS NOT NULL
-        )
+        ) USING (s)
         """
     ).fetchall()[0]
     found: list[Problem] = []
@@ -139,13 +141,22 @@ def _ambiguous(
 
 def _born_after_event(con: duckdb.DuckDBPyConnection, source: str, table: str) -> list[Problem]:
     """Birth dates after the record's own event date: the birth date is nulled."""
-    dob, event = "lk_date(lk_date_text(dob))", "lk_date(lk_date_text(event_date))"
+    # Each distinct text read once (a few thousand dates), then joined back to the records.
     count, examples = con.execute(
         f"""
+        WITH t AS (
+            SELECT record_id, {ROW_NUMBER_COLUMN}, lk_date_text(dob) AS ds,
+                   lk_date_text(event_date) AS es
+            FROM {table}),
+        born AS (
+            SELECT ds, lk_date(ds) AS dob FROM (SELECT DISTINCT ds FROM t)
+            WHERE lk_date_in_range(lk_date(ds), {DATE_YEARS_AHEAD["dob"]})),
+        event AS (
+            SELECT es, lk_date(es) AS event FROM (SELECT DISTINCT es FROM t)
+            WHERE lk_date_in_range(lk_date(es), {DATE_YEARS_AHEAD["event_date"]}))
         SELECT count(*), list(record_id ORDER BY {ROW_NUMBER_COLUMN})[1:{MAX_EXAMPLES}]
-        FROM {table}
-        WHERE lk_date_in_range({dob}, {DATE_YEARS_AHEAD["dob"]})
-          AND lk_date_in_range({event}, {DATE_YEARS_AHEAD["event_date"]}) AND {dob} > {event}
+        FROM t JOIN born USING (ds) JOIN event USING (es)
+        WHERE dob > event
         """
     ).fetchall()[0]
     if not count:
