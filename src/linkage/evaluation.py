@@ -36,6 +36,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from linkage import engine
 from linkage._group_scores import group_scores
 from linkage.errors import MAX_EXAMPLES, EvaluationError
 from linkage.schema import STATUSES
@@ -282,7 +283,7 @@ def evaluate(
         if children is None:
             children = truth.children
         truth = truth.truth
-    con = duckdb.connect()
+    con = engine.connect()  # held to the memory limit like the job
     try:
         _load(con, "clusters", clusters, CLUSTER_COLUMNS)
         _load(con, "truth", truth, TRUTH_COLUMNS)
