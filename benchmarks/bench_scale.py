@@ -234,7 +234,7 @@ def connect_job(memory_limit: str | None, spill: Path | None) -> Any:
     when None), spilling into ``spill`` (not at all when None)."""
     from linkage import engine
 
-    con = engine.connect(memory_limit=memory_limit, temp_directory=spill or Path("."))
+    con = engine.connect(memory_limit=memory_limit, temp_directory=spill)
     if spill is None:
         con.execute("SET temp_directory = ''")
     return con

@@ -291,10 +291,10 @@ def conflict_rules(thresholds: Thresholds = _DEFAULT) -> dict[str, str]:
       one child's ("JOSE" and "JOSE TORIVIO");
     - ``numbers_confirmed_apart``: their A-numbers differ, each is carried by at least two records
       of the component under the record's first given name (confirmed, not one clerk's slip nor
-      a sibling's number), and one agency wrote both numbers in the component: twins, siblings or namesakes who each have their own records (an agency that
-      met one child under two numbers would be a second journey; a child's second number, given
-      at a later stage of one journey, is written by other agencies than the first). Read on
-      :data:`COMPONENT_COLUMNS`;
+      a sibling's number), and one agency wrote both numbers in the component: twins, siblings
+      or namesakes who each have their own records (an agency that met one child under two
+      numbers would be a second journey; a child's second number, given at a later stage of one
+      journey, is written by other agencies than the first). Read on :data:`COMPONENT_COLUMNS`;
     - ``separate_journeys``: their A-numbers differ and their CBP/ICE/HHS events are more than
       ``thresholds.separate_journeys_days`` apart, or a court record predates the apprehension
       by more than ``thresholds.court_before_apprehension_days`` (two journeys with two

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 
@@ -111,21 +111,28 @@ def limit_resources(
     (``LINKAGE_MEMORY_LIMIT``, ``LINKAGE_TEMP_DIR``), then :data:`DEFAULT_MEMORY_LIMIT` and a
     folder in the system's temporary directory."""
     limit = memory_limit_bytes(
-        memory_limit
-        or _defaults["memory_limit"]
-        or os.environ.get("LINKAGE_MEMORY_LIMIT")
-        or DEFAULT_MEMORY_LIMIT
+        _first(
+            memory_limit,
+            _defaults["memory_limit"],
+            os.environ.get("LINKAGE_MEMORY_LIMIT"),
+            DEFAULT_MEMORY_LIMIT,
+        )
     )
     if limit is not None:
         con.execute(f"SET memory_limit = '{max(int(limit * DUCKDB_SHARE) // 2**20, 16)}MiB'")
-    folder = (
-        temp_directory
-        or _defaults["temp_directory"]
-        or os.environ.get("LINKAGE_TEMP_DIR")
-        or Path(tempfile.gettempdir()) / f"linkage-spill-{os.getpid()}"
+    folder = _first(
+        temp_directory,
+        _defaults["temp_directory"],
+        os.environ.get("LINKAGE_TEMP_DIR"),
+        Path(tempfile.gettempdir()) / f"linkage-spill-{os.getpid()}",
     )
     quoted = os.fspath(folder).replace("'", "''")
     con.execute(f"SET temp_directory = '{quoted}'")
+
+
+def _first(*values: Any) -> Any:
+    """The first value that is not None (a limit of 0 is refused, not read as unset)."""
+    return next(v for v in values if v is not None)
 
 
 def connect(

@@ -52,6 +52,8 @@ def _column_warnings(
     ids = f"list(record_id ORDER BY {ROW_NUMBER_COLUMN})"
     row = con.execute(
         f"""
+        WITH t AS (
+            SELECT record_id, {ROW_NUMBER_COLUMN}, lk_date_text({column}) AS s FROM {table})
         SELECT count(*) FILTER (WHERE d IS NULL),
                {ids} FILTER (WHERE d IS NULL)[1:{MAX_EXAMPLES}],
                count(*) FILTER (WHERE d IS NOT NULL AND NOT lk_date_in_range(d, {ahead})),
@@ -61,16 +63,14 @@ def _column_warnings(
                count(*) FILTER (WHERE ambiguous),
                {ids} FILTER (WHERE ambiguous)[1:{MAX_EXAMPLES}],
                count(*) FILTER (WHERE ambiguous AND contains(s, '.'))
-        FROM (
-            SELECT record_id, {ROW_NUMBER_COLUMN}, lk_date_text({column}) AS s FROM {table}
-        ) JOIN (  -- each distinct text read once: a column holds a few thousand dates
+        FROM t JOIN (  -- each distinct text read once: a column holds a few thousand dates
             SELECT s, lk_date(s) AS d, lk_day_first(s) AS day_first,
                    regexp_matches(s, '{_DM}')
                    AND TRY_CAST(regexp_extract(s, '{_DM}', 1) AS INTEGER) BETWEEN 1 AND 12
                    AND TRY_CAST(regexp_extract(s, '{_DM}', 2) AS INTEGER) BETWEEN 1 AND 12
                    AND TRY_CAST(regexp_extract(s, '{_DM}', 1) AS INTEGER)
                        <> TRY_CAST(regexp_extract(s, '{_DM}', 2) AS INTEGER) AS ambiguous
-            FROM (SELECT DISTINCT lk_date_text({column}) AS s FROM {table})
+            FROM (SELECT DISTINCT s FROM t)
             WHERE s IS NOT NULL
         ) USING (s)
         """
@@ -149,11 +149,11 @@ def _born_after_event(con: duckdb.DuckDBPyConnection, source: str, table: str) -
                    lk_date_text(event_date) AS es
             FROM {table}),
         born AS (
-            SELECT ds, lk_date(ds) AS dob FROM (SELECT DISTINCT ds FROM t)
-            WHERE lk_date_in_range(lk_date(ds), {DATE_YEARS_AHEAD["dob"]})),
+            SELECT * FROM (SELECT ds, lk_date(ds) AS dob FROM (SELECT DISTINCT ds FROM t))
+            WHERE lk_date_in_range(dob, {DATE_YEARS_AHEAD["dob"]})),
         event AS (
-            SELECT es, lk_date(es) AS event FROM (SELECT DISTINCT es FROM t)
-            WHERE lk_date_in_range(lk_date(es), {DATE_YEARS_AHEAD["event_date"]}))
+            SELECT * FROM (SELECT es, lk_date(es) AS event FROM (SELECT DISTINCT es FROM t))
+            WHERE lk_date_in_range(event, {DATE_YEARS_AHEAD["event_date"]}))
         SELECT count(*), list(record_id ORDER BY {ROW_NUMBER_COLUMN})[1:{MAX_EXAMPLES}]
         FROM t JOIN born USING (ds) JOIN event USING (es)
         WHERE dob > event
