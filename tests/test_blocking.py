@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -233,6 +235,42 @@ def test_a_bounded_crossed_rule_is_refined_and_counted_from_above():
     unbounded = 1_499 * 1_500
     assert 0 < len(pairs) < unbounded / 8
     assert int(count_comparisons(con, table, [crossed])["comparisons"].iloc[0]) >= len(pairs)
+
+
+def test_cutting_again_only_the_blocks_an_update_touches_gives_the_keys_of_a_whole_cut(small):
+    """A store's update cuts again only the blocks its added and revised records fall in; every
+    record's keys are those a cut of all the records gives (blocks small enough to be split,
+    windowed and crossed at this size)."""
+    con, table = small
+    rules = [
+        replace(rule, max_block=3) if rule.bounded else rule for rule in DEFAULT_BLOCKING_RULES
+    ]
+    frame = con.execute(f"SELECT * FROM {table} ORDER BY unique_id").df()
+    rng = np.random.default_rng(3)
+    order = rng.permutation(len(frame))
+    before, added = frame.iloc[order[:450]], frame.iloc[order[450:]]
+    # a revision moves a record into another's blocks: every field but its id from a random one
+    revised = before.sample(20, random_state=4)
+    moved = frame.sample(20, random_state=5).assign(unique_id=revised["unique_id"].to_numpy())
+    after = pd.concat([before[~before["unique_id"].isin(revised["unique_id"])], moved, added])
+    changed = pd.concat([added, moved, revised])
+    for name, part in (("before_t", before), ("after_t", after), ("changed_t", changed)):
+        con.register(f"{name}_frame", part)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_frame")
+    add_block_keys(con, rules, "before_t", "k_before")
+    add_block_keys(
+        con, rules, "after_t", "k_again", since=("k_before_keys", "SELECT * FROM changed_t")
+    )
+    add_block_keys(con, rules, "after_t", "k_whole")
+    again = con.execute("SELECT * FROM k_again_keys ORDER BY unique_id").df()
+    whole = con.execute("SELECT * FROM k_whole_keys ORDER BY unique_id").df()
+    pd.testing.assert_frame_equal(again, whole)
+    assert len(whole) == len(after)
+    # the blocks really were split (positions and refinements), and not every record was cut
+    positions = [c for c in whole.columns if c.endswith("_pos")]
+    assert (whole[positions] > 0).any().any()
+    redone = con.execute("SELECT count(*) FROM k_again_redone").fetchall()[0][0]
+    assert 0 < redone < len(after)
 
 
 def test_a_model_saved_before_blocks_were_bounded_predicts_unbounded():

@@ -316,7 +316,12 @@ def _not_null(columns: Sequence[str]) -> str:
 
 
 def add_block_keys(
-    con: duckdb.DuckDBPyConnection, rules: Sequence[BlockingRule], table: str, out: str
+    con: duckdb.DuckDBPyConnection,
+    rules: Sequence[BlockingRule],
+    table: str,
+    out: str,
+    *,
+    since: tuple[str, str] | None = None,
 ) -> str:
     """Create view ``out``: ``table`` with the key columns of its bounded rules added
     (:attr:`BlockingRule.key_columns`, held in table ``<out>_keys`` with ``unique_id``); return
@@ -331,6 +336,15 @@ def add_block_keys(
     the whole of ``table`` (a block's size is a count over it), so the same records give the same
     keys in a full run and in an update. The keys are worked out rule by rule on a narrow copy of
     ``table`` (hashes, no name lists) and joined back once.
+
+    ``since``: ``(keys, changed)``, the keys table of an earlier cut (``unique_id`` and the key
+    columns, as ``<out>_keys`` holds them) and a query of the rows changed since then (the new
+    rows, and the earlier version of each revised row). Then only the blocks that a changed row
+    falls in (its first-level block by a rule) are cut again, on every record of ``table`` in
+    them: a block's size, the refinements of it and the positions in it depend on its own records
+    only, so every other record keeps its keys from ``keys``, the keys a cut of the whole of
+    ``table`` gives. The records cut again are listed in table ``<out>_redone``. (Records are
+    never taken away: every record of ``keys`` is one of ``table``.)
     """
     bounded = [r for r in rules if r.bounded]
     if not bounded:
@@ -351,6 +365,9 @@ def add_block_keys(
             hashes.append(f"{_not_null(rule.columns)} AS lok{i}")
             hashes.append(f"{_not_null(rule.right_columns)} AS rok{i}")
     order = ", ".join(NEIGHBOURHOOD_ORDER)
+    if since is not None:
+        return _recut_block_keys(con, bounded, table, out, since=since, hashes=hashes)
+    con.execute(f"DROP TABLE IF EXISTS {out}_redone")  # every record is cut: none listed
     # ``ord``: each record's rank in the neighbourhood order, an integer that also joins the keys
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {narrow} AS
@@ -385,10 +402,111 @@ def add_block_keys(
     return out
 
 
+def _first_levels(rules: Sequence[BlockingRule]) -> list[tuple[int, str, str]]:
+    """``(rule index, flag, hash)`` of each bounded rule's first-level block: one for a plain
+    rule (``in{i}``), one per side for a crossed rule (``lin{i}``, ``rin{i}``)."""
+    out = []
+    for i, rule in enumerate(rules):
+        if rule.right_columns is None:
+            out.append((i, f"in{i}", _hash(0, rule.columns)))
+        else:
+            out.append((i, f"lin{i}", _hash(0, rule.columns)))
+            out.append((i, f"rin{i}", _hash(0, rule.right_columns)))
+    return out
+
+
+def _recut_block_keys(
+    con: duckdb.DuckDBPyConnection,
+    bounded: Sequence[BlockingRule],
+    table: str,
+    out: str,
+    *,
+    since: tuple[str, str],
+    hashes: Sequence[str],
+) -> str:
+    """:func:`add_block_keys` with ``since``: cut again only the blocks the changed rows fall in.
+
+    A record's keys by a rule depend only on the records of its first-level block (every finer
+    level refines it; a crossed rule's left block of one level meets only right blocks of the
+    same values). So, by each rule: the first-level blocks of the changed rows (both sides of a
+    crossed rule: a row can enter a block on either side); the records of ``table`` in them are
+    cut again, on those records alone, and take the new keys of that rule (a crossed rule: of the
+    side whose block was touched); every other key is the earlier one."""
+    stored, changed = since
+    firsts = _first_levels(bounded)
+    touched, flagged, narrow = f"{out}_touched", f"{out}_flagged", f"{out}_narrow"
+    redone, parts = f"{out}_redone", [f"{out}_k{i}" for i in range(len(bounded))]
+    order = ", ".join(NEIGHBOURHOOD_ORDER)
+    try:
+        sides = " UNION ALL ".join(
+            f"SELECT {i} AS rule, {expr} AS h FROM ({changed})" for i, _, expr in firsts
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {touched} AS SELECT DISTINCT rule, h FROM ({sides})"
+        )
+        flags = ", ".join(
+            f"{expr} IN (SELECT h FROM {touched} WHERE rule = {i}) AS {flag}"
+            for i, flag, expr in firsts
+        )
+        names = [flag for _, flag, _ in firsts]
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {flagged} AS
+            SELECT * FROM (SELECT unique_id, {flags} FROM {table}) WHERE {" OR ".join(names)}"""
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {narrow} AS
+            SELECT t.unique_id, row_number() OVER (ORDER BY {order}) AS ord, {", ".join(hashes)},
+                   {", ".join(f"f.{n}" for n in names)}
+            FROM {table} AS t JOIN {flagged} AS f USING (unique_id)"""
+        )
+        selects, joins = [], []
+        for i, rule in enumerate(bounded):
+            keys = _plain_keys if rule.right_columns is None else _crossed_keys
+            within = f"in{i}" if rule.right_columns is None else f"lin{i} OR rin{i}"
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {parts[i]}_in AS SELECT * FROM {narrow} WHERE {within}"
+            )
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {parts[i]} AS "
+                f"SELECT * FROM ({keys(rule, i, f'{parts[i]}_in')})"
+            )
+            con.execute(f"DROP VIEW {parts[i]}_in")
+            joins.append(f"LEFT JOIN {parts[i]} AS k{i} ON k{i}.ord = n.ord")
+            if rule.right_columns is None:
+                flags_of = {rule.key: f"n.in{i}", f"{rule.key}_pos": f"n.in{i}"}
+            else:
+                flags_of = {f"{rule.key}_lkey": f"n.lin{i}", f"{rule.key}_rkey": f"n.rin{i}"}
+            selects += [
+                f"CASE WHEN {flag} THEN k{i}.{c} ELSE s.{c} END AS {c}"
+                for c, flag in flags_of.items()
+            ]
+        columns = [c for r in bounded for c in r.key_columns]
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {redone} AS SELECT unique_id FROM {narrow}")
+        con.execute(
+            f"""CREATE OR REPLACE TABLE {out}_keys AS
+            SELECT unique_id, {", ".join(columns)} FROM {stored} AS s
+            WHERE unique_id NOT IN (SELECT unique_id FROM {redone})
+            UNION ALL
+            SELECT n.unique_id, {", ".join(selects)}
+            FROM {narrow} AS n LEFT JOIN {stored} AS s USING (unique_id) {" ".join(joins)}"""
+        )
+        con.execute(
+            f"""CREATE OR REPLACE VIEW {out} AS
+            SELECT t.*, {", ".join(f"k.{c}" for c in columns)}
+            FROM {table} AS t JOIN {out}_keys AS k USING (unique_id)"""
+        )
+    finally:
+        for name in (touched, flagged, narrow, *parts):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+    return out
+
+
 def drop_block_keys(con: duckdb.DuckDBPyConnection, out: str) -> None:
-    """Drop what :func:`add_block_keys` made as ``out`` (the view and its keys table)."""
+    """Drop what :func:`add_block_keys` made as ``out`` (the view, its keys table and the list
+    of records cut again)."""
     con.execute(f"DROP VIEW IF EXISTS {out}")
     con.execute(f"DROP TABLE IF EXISTS {out}_keys")
+    con.execute(f"DROP TABLE IF EXISTS {out}_redone")
 
 
 def _plain_keys(rule: BlockingRule, i: int, narrow: str) -> str:

@@ -132,6 +132,21 @@ def _block_keys(con: duckdb.DuckDBPyConnection) -> None:
         "AND table_name = ?",
         [keys],
     ).fetchall()[0][0]
+    redone = f"{S.all_keyed}_redone"  # the records whose blocks were cut again, if listed
+    listed = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name IN ('memory', 'temp') "
+        "AND table_name = ?",
+        [redone],
+    ).fetchall()[0][0]
+    if present and listed:  # the other records' keys are those stored: replace the cut ones
+        con.execute(
+            f"DELETE FROM {T.block_keys} WHERE unique_id IN (SELECT unique_id FROM {redone})"
+        )
+        con.execute(
+            f"INSERT INTO {T.block_keys} BY NAME SELECT * FROM {keys} "
+            f"WHERE unique_id IN (SELECT unique_id FROM {redone})"
+        )
+        return
     con.execute(f"DROP TABLE IF EXISTS {T.block_keys}")
     if present:
         con.execute(f"CREATE TABLE {T.block_keys} AS SELECT * FROM {keys}")

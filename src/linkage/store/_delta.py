@@ -60,6 +60,9 @@ class S:
     all_keyed = scratch("all_keyed")  # ... with the key columns of the bounded blocking rules
     rekeyed = scratch("rekeyed")  # stored records whose block the update changed
     keys_before = scratch("keys_before")  # the blocks before the update, when not stored
+    block_columns = scratch("block_columns")  # ... only the columns the rules join on
+    keys_before_redone = scratch("keys_before_redone")  # the keys before, of those cut again
+    keys_now_redone = scratch("keys_now_redone")  # ... and after
     delta_keyed = scratch("delta_keyed")  # the added, revised and rekeyed records' rows of it
     all_records = scratch("all_records")  # every canonical record after the update
     blocked = scratch("blocked")
@@ -144,15 +147,35 @@ def score_incremental(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta
     closer to others in a block (:func:`rekeyed`)."""
     records, new = S.all_input, S.delta_input
     if any(rule.bounded for rule in model.blocking_rules):
-        # blocks bounded by their size are cut on all the records, as a full run cuts them
-        add_block_keys(con, model.blocking_rules, S.all_input, S.all_keyed)
+        # blocks bounded by their size are cut on all the records, as a full run cuts them;
+        # with the store's keys, only the blocks the added and revised records fall in
+        since = None
+        if stored_block_keys(con, model):
+            revised = f"(SELECT unique_id FROM {S.delta} WHERE revised)"
+            changed = (
+                f"SELECT * FROM {S.delta_input} UNION ALL BY NAME "
+                f"SELECT * FROM {T.model_input} WHERE unique_id IN {revised}"
+            )
+            since = (T.block_keys, changed)
+        add_block_keys(con, model.blocking_rules, S.all_input, S.all_keyed, since=since)
         delta.rekeyed = rekeyed(con, model)
+        # the columns the rules join on, once: each rule's join reads this narrow table, not
+        # the view of every record's model input joined to its keys (twice per rule)
+        needed = dict.fromkeys(
+            c
+            for rule in model.blocking_rules
+            for c in (rule.key_columns or (*rule.columns, *(rule.right_columns or ())))
+        )
         con.execute(
-            f"""CREATE OR REPLACE TABLE {S.delta_keyed} AS SELECT * FROM {S.all_keyed}
+            f"""CREATE OR REPLACE TABLE {S.block_columns} AS
+            SELECT unique_id, {", ".join(needed)} FROM {S.all_keyed}"""
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TABLE {S.delta_keyed} AS SELECT * FROM {S.block_columns}
             WHERE unique_id IN (SELECT unique_id FROM {S.delta_input}
                                 UNION ALL SELECT unique_id FROM {S.rekeyed})"""
         )
-        records, new = S.all_keyed, S.delta_keyed
+        records, new = S.block_columns, S.delta_keyed
     con.execute(
         f"CREATE OR REPLACE TABLE {S.blocked} AS "
         + pairs_touching_sql(model.blocking_rules, records=records, new=new)
@@ -205,6 +228,15 @@ def rekeyed(con: duckdb.DuckDBPyConnection, model: Model) -> int:
     if not stored_block_keys(con, model):
         add_block_keys(con, model.blocking_rules, T.model_input, S.keys_before)
         before = f"{S.keys_before}_keys"
+    elif _has_redone(con):
+        # only the records cut again can have other keys than before: compare those alone
+        redone = f"(SELECT unique_id FROM {S.all_keyed}_redone)"
+        for table, keys in ((S.keys_before_redone, before), (S.keys_now_redone, now)):
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {table} AS "
+                f"SELECT * FROM {keys} WHERE unique_id IN {redone}"
+            )
+        before, now = S.keys_before_redone, S.keys_now_redone
     revised = f"(SELECT unique_id FROM {S.delta} WHERE revised)"
     parts = []
     for rule in (r for r in model.blocking_rules if r.bounded):
@@ -232,6 +264,18 @@ def rekeyed(con: duckdb.DuckDBPyConnection, model: Model) -> int:
     if count:
         logger.info("update: %s stored records whose blocks the update changed", f"{count:,}")
     return count
+
+
+def _has_redone(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this update's block keys were cut again only where it changed them (the list of
+    those records exists: :func:`linkage.blocking.add_block_keys` with ``since``)."""
+    name = f"{S.all_keyed}_redone".split(".")[-1]
+    rows = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name IN ('memory', 'temp') "
+        "AND table_name = ?",
+        [name],
+    ).fetchall()
+    return bool(rows[0][0])
 
 
 def recluster_touched(
