@@ -258,9 +258,11 @@ class _ConflictCheck:
     the test of a conflict that only ``given_names_differ`` makes (a record of the component
     holding both sides' given names sets it aside) and the size cap."""
 
-    sql: str
+    #: every rule but ``given_names_differ`` (that one, :attr:`given`, is tested only on the
+    #: pairs these leave: a conflict of given names alone is the one a third record sets aside)
+    others: str
+    given: str
     prefilter: str
-    given_only: str
     max_records: int
 
     @classmethod
@@ -268,9 +270,9 @@ class _ConflictCheck:
         rules = conflict_rules(thresholds)
         others = " OR ".join(f"({sql})" for name, sql in rules.items() if name != _BRIDGEABLE)
         return cls(
-            sql=conflict_sql(thresholds),
+            others=others,
+            given=rules[_BRIDGEABLE],
             prefilter=conflict_prefilter_sql(thresholds),
-            given_only=f"coalesce(({rules[_BRIDGEABLE]}) AND NOT coalesce({others}, FALSE), FALSE)",
             max_records=thresholds.max_identity_records,
         )
 
@@ -443,11 +445,21 @@ def _conflicts_inside(
                 JOIN {_Scratch.nodes} r ON r.idx = c.idx_r
                 WHERE c.chunk_row > {start} AND c.chunk_row <= {start + PAIRS_PER_CHUNK}"""
             )
+            # Each rule at most once per pair, and only in WHERE clauses: a filter tests the
+            # next condition of an OR on the rows the earlier ones left (a projection of the
+            # same OR computed every rule on every row: 5x slower). The other rules first, then
+            # given names on the pairs they leave: a conflict of given names only.
             found = con.execute(
                 f"""WITH candidates AS MATERIALIZED (
-                        SELECT * FROM {_Scratch.pair_rows} WHERE {check.prefilter})
-                    SELECT idx_l, idx_r, {check.given_only} AS given_only
-                    FROM candidates WHERE {check.sql}"""
+                        SELECT * FROM {_Scratch.pair_rows} WHERE {check.prefilter}),
+                    other AS MATERIALIZED (
+                        SELECT idx_l, idx_r FROM candidates WHERE {check.others}),
+                    rest AS MATERIALIZED (
+                        SELECT * FROM candidates c WHERE NOT EXISTS (
+                            SELECT 1 FROM other o WHERE o.idx_l = c.idx_l AND o.idx_r = c.idx_r))
+                    SELECT idx_l, idx_r, FALSE AS given_only FROM other
+                    UNION ALL
+                    SELECT idx_l, idx_r, TRUE FROM rest WHERE {check.given}"""
             ).fetchnumpy()
             rows.append(
                 np.column_stack([found["idx_l"], found["idx_r"]]).astype(np.int64).reshape(-1, 2)
