@@ -7,7 +7,9 @@
    record);
 2. a fresh process runs ``linkage run STORE_DATA --store S --out O`` (the full run: read,
    normalise, train, predict, cluster, report, write, and the store);
-3. a fresh process runs ``linkage update MONTH --store S --out O2``;
+3. a fresh process runs ``linkage update MONTH --store S --out O2``, under a memory limit of 2GB
+   (``--update-memory-limit``: the most the issue allows an update; the full run has linkage's
+   default, 4GB, or ``--memory-limit``);
 4. each child's wall time and peak resident memory (``wait4``'s ``ru_maxrss``) are printed, with
    the update's own seconds as the store recorded them, and the ratio update / full run.
 
@@ -65,6 +67,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp one)")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument(
+        "--memory-limit",
+        default=None,
+        help="the full run's memory limit (default: linkage's, 4GB)",
+    )
+    parser.add_argument(
+        "--update-memory-limit",
+        default="2GB",
+        help="the update's memory limit (default 2GB: the most issue 12 allows an update)",
+    )
     args = parser.parse_args(argv)
     work = args.dir or Path(tempfile.mkdtemp(prefix="linkage-store-bench-"))
     shutil.rmtree(work, ignore_errors=True)
@@ -88,10 +100,16 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     store = work / "store.duckdb"
-    full = _child(["run", str(work / "before"), "--store", str(store), "--out", str(work / "o1")])
+    limit = ["--memory-limit", args.memory_limit] if args.memory_limit else []
+    full = _child(
+        [*limit, "run", str(work / "before"), "--store", str(store), "--out", str(work / "o1")]
+    )
     shutil.copy(store, work / "store_before_update.duckdb")  # to profile the update again
     update = _child(
-        ["update", str(work / month.month), "--store", str(store), "--out", str(work / "o2")]
+        [
+            *(["--memory-limit", args.update_memory_limit] if args.update_memory_limit else []),
+            *["update", str(work / month.month), "--store", str(store), "--out", str(work / "o2")],
+        ]
     )
     import duckdb
 
@@ -116,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         "pairs_scored": inside[3],
         "reclustered": inside[4],
         "ratio": update[0] / full[0],
+        "full_run_memory_limit": args.memory_limit or "default",
+        "update_memory_limit": args.update_memory_limit or "default",
         "exit_codes": [full[2], update[2]],
     }
     print(json.dumps(figures, indent=2))
