@@ -337,7 +337,7 @@ def link(
         stage("train")
         with _timed(timings, "train"):
             prepare_input(con)
-            model, model_input = _model_for(
+            model, model_input, counted = _model_for(
                 con, model, thresholds, max_comparisons, training, seed, labels, engine
             )
         stage("predict")
@@ -351,6 +351,7 @@ def link(
                 input_table=model_input,
                 max_comparisons=max_comparisons,
                 engine=engine,
+                counts=counted,
             )
         stage("cluster")
         with _timed(timings, "cluster"), _resources("clustering the scored pairs"):
@@ -382,11 +383,12 @@ def _model_for(
     seed: int,
     labels: pd.DataFrame | None,
     engine: Engine,
-) -> tuple[Model, str]:
+) -> tuple[Model, str, pd.DataFrame | None]:
     """The model to score with: the given one (with ``thresholds`` applied) or one trained here,
-    after the candidate pairs were counted (a rule that would explode stops before training); and
-    the model input with the key columns of its bounded blocking rules, worked out once for the
-    count and for predicting (:func:`~linkage.blocking.add_block_keys`)."""
+    after the candidate pairs were counted (a rule that would explode stops before training); the
+    model input with the key columns of its bounded blocking rules, worked out once for the
+    count and for predicting (:func:`~linkage.blocking.add_block_keys`); and the counts, which
+    predict reuses when they are of the model's rules (None otherwise)."""
     if isinstance(model, (str, Path)):
         model = Model.load(model)
     if model is not None:  # before blocking runs its SQL: name the columns, not an SQL error
@@ -395,14 +397,15 @@ def _model_for(
         )
     rules = model.blocking_rules if model else DEFAULT_BLOCKING_RULES
     model_input = add_block_keys(con, rules, MODEL_INPUT, BLOCKED_INPUT)
-    count_comparisons(con, model_input, rules, max_comparisons=max_comparisons)
+    counts = count_comparisons(con, model_input, rules, max_comparisons=max_comparisons)
     if model is None:
         trained = train(
             con, config=training, thresholds=thresholds, seed=seed, labels=labels, engine=engine
         )
-        return trained, model_input
+        same = tuple(trained.blocking_rules) == tuple(rules)
+        return trained, model_input, counts if same else None
     if thresholds is None or thresholds == model.thresholds:
-        return model, model_input
+        return model, model_input, counts
     changed = [
         name
         for name in COMPARISON_THRESHOLDS
@@ -414,7 +417,7 @@ def _model_for(
             "keep the model's values for these (dataclasses.replace(model.thresholds, ...)), or "
             "train a new model with them (link without model=)"
         )
-    return dataclasses.replace(model, thresholds=thresholds), model_input
+    return dataclasses.replace(model, thresholds=thresholds), model_input, counts
 
 
 #: The stages of :func:`link` its progress bar counts.

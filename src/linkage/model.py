@@ -475,8 +475,13 @@ def predict(
     input_table: str = MODEL_INPUT,
     max_comparisons: int = DEFAULT_MAX_COMPARISONS,
     engine: Engine = "duckdb",
+    counts: pd.DataFrame | None = None,
 ) -> tuple[Linker, pd.DataFrame]:
     """Score candidate pairs into the pairs table; return the linker and the blocking counts.
+
+    ``counts``: the blocking counts of ``input_table`` by the model's rules, when the caller has
+    them already (:func:`linkage.blocking.count_comparisons`, which checked them against
+    ``max_comparisons``); otherwise they are counted and checked here.
 
     The pairs table (:data:`linkage.tables.PAIRS`) keeps every scored pair at or above
     ``model.thresholds.keep_pair_probability`` (so that uncertain links can be reviewed), with ``unique_id_l, unique_id_r, match_weight, match_probability`` and
@@ -485,9 +490,10 @@ def predict(
     if missing_block_keys(con, input_table, model.blocking_rules):
         # the blocks bounded by their size: key columns decided on the whole input
         input_table = add_block_keys(con, model.blocking_rules, input_table, BLOCKED_INPUT)
-    counts = count_comparisons(
-        con, input_table, model.blocking_rules, max_comparisons=max_comparisons
-    )
+    if counts is None or list(counts["rule"]) != [r.name for r in model.blocking_rules]:
+        counts = count_comparisons(
+            con, input_table, model.blocking_rules, max_comparisons=max_comparisons
+        )
     total = int(counts["comparisons"].sum())
     logger.info("blocking: at most %s candidate pairs", f"{total:,}")
     settings = _settings_for(model, con, input_table)
