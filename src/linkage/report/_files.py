@@ -49,9 +49,9 @@ def _lists_as_text(table: pa.Table) -> pa.Table:
     return table
 
 
-def _write_table(frame: pd.DataFrame, out_dir: Path, name: str) -> dict[str, Path]:
+def _write_table(frame: pd.DataFrame | pa.Table, out_dir: Path, name: str) -> dict[str, Path]:
     csv_path, parquet_path = out_dir / f"{name}.csv", out_dir / f"{name}.parquet"
-    table = _to_arrow(frame)
+    table = frame if isinstance(frame, pa.Table) else _to_arrow(frame)
     pq.write_table(table, parquet_path)
     pa_csv.write_csv(_lists_as_text(table), csv_path)
     return {f"{name}.csv": csv_path, f"{name}.parquet": parquet_path}
@@ -118,7 +118,7 @@ def write_report(report: HandoffReport, out_dir: str | os.PathLike[str]) -> dict
 
 def _write_files(report: HandoffReport, out: Path) -> dict[str, Path]:
     written: dict[str, Path] = {}
-    written |= _write_table(report.clusters(), out, "clusters")
+    written |= _write_table(report.clusters_arrow(), out, "clusters")
     written |= _write_table(report.identities, out, "identities")
     written |= _write_table(report.summary, out, "summary")
     written |= _write_table(report.groups, out, "groups")
