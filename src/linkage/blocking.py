@@ -369,10 +369,12 @@ def add_block_keys(
         return _recut_block_keys(con, bounded, table, out, since=since, hashes=hashes)
     con.execute(f"DROP TABLE IF EXISTS {out}_redone")  # every record is cut: none listed
     # ``ord``: each record's rank in the neighbourhood order, an integer that also joins the keys
+    # (ranked on the order's columns alone, then joined: a window beside the hashes sorted them)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {narrow} AS
-        SELECT unique_id, row_number() OVER (ORDER BY {order}) AS ord, {", ".join(hashes)}
-        FROM {table}"""
+        SELECT t.unique_id, o.ord, {", ".join(hashes)}
+        FROM {table} AS t JOIN (SELECT unique_id, row_number() OVER (ORDER BY {order}) AS ord
+                                FROM {table}) AS o USING (unique_id)"""
     )
     try:
         with rows_in_order(con):  # the parts are put side by side by position
@@ -436,7 +438,6 @@ def _recut_block_keys(
     firsts = _first_levels(bounded)
     touched, flagged, narrow = f"{out}_touched", f"{out}_flagged", f"{out}_narrow"
     redone, parts = f"{out}_redone", [f"{out}_k{i}" for i in range(len(bounded))]
-    order = ", ".join(NEIGHBOURHOOD_ORDER)
     try:
         sides = " UNION ALL ".join(
             f"SELECT {i} AS rule, {expr} AS h FROM ({changed})" for i, _, expr in firsts
@@ -453,11 +454,13 @@ def _recut_block_keys(
             f"""CREATE OR REPLACE TEMP TABLE {flagged} AS
             SELECT * FROM (SELECT unique_id, {flags} FROM {table}) WHERE {" OR ".join(names)}"""
         )
+        ranked = ", ".join(f"t.{c}" for c in NEIGHBOURHOOD_ORDER)
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {narrow} AS
-            SELECT t.unique_id, row_number() OVER (ORDER BY {order}) AS ord, {", ".join(hashes)},
-                   {", ".join(f"f.{n}" for n in names)}
-            FROM {table} AS t JOIN {flagged} AS f USING (unique_id)"""
+            SELECT t.unique_id, o.ord, {", ".join(hashes)}, {", ".join(f"f.{n}" for n in names)}
+            FROM {table} AS t JOIN {flagged} AS f USING (unique_id)
+            JOIN (SELECT t.unique_id, row_number() OVER (ORDER BY {ranked}) AS ord
+                  FROM {table} AS t JOIN {flagged} AS f USING (unique_id)) AS o USING (unique_id)"""
         )
         selects, joins = [], []
         for i, rule in enumerate(bounded):
@@ -510,19 +513,27 @@ def drop_block_keys(con: duckdb.DuckDBPyConnection, out: str) -> None:
 
 
 def _plain_keys(rule: BlockingRule, i: int, narrow: str) -> str:
+    """A plain rule's block and position of each record (``ord``) of ``narrow``. The sizes are
+    grouped counts joined back, not window counts (a window sorts its partitions), and only the
+    records of a block too big for its whole (a sorted neighbourhood) are ranked in it: most
+    records sit in blocks kept whole, at position 0."""
     depth, limit = len(rule.refine) + 1, int(rule.max_block or 0)
-    sizes = "".join(
-        f", count(*) OVER (PARTITION BY h{i}_{j}) AS n{i}_{j}" for j in range(depth - 1)
+    sizes = " ".join(
+        f"LEFT JOIN (SELECT h{i}_{j} AS h, count(*) AS n FROM {narrow} GROUP BY 1) AS s{j} "
+        f"ON s{j}.h = x.h{i}_{j}"
+        for j in range(depth - 1)
     )
-    cases = " ".join(f"WHEN n{i}_{j} <= {limit} THEN h{i}_{j}" for j in range(depth - 1))
-    # only this rule's columns go through the window functions (each materialises its input)
-    own = ", ".join([f"ok{i}", *(f"h{i}_{j}" for j in range(depth))])
-    return f"""SELECT ord, block AS {rule.key},
-        CASE WHEN block IS NULL THEN NULL
-             WHEN count(*) OVER (PARTITION BY block) <= {limit} THEN 0
-             ELSE row_number() OVER (PARTITION BY block ORDER BY ord) END AS {rule.key}_pos
-    FROM (SELECT ord, CASE WHEN NOT ok{i} THEN NULL {cases} ELSE h{i}_{depth - 1} END AS block
-          FROM (SELECT ord, {own}{sizes} FROM {narrow}))"""
+    cases = " ".join(f"WHEN s{j}.n <= {limit} THEN x.h{i}_{j}" for j in range(depth - 1))
+    return f"""WITH b AS MATERIALIZED (
+        SELECT x.ord, CASE WHEN NOT x.ok{i} THEN NULL {cases} ELSE x.h{i}_{depth - 1} END AS block
+        FROM {narrow} AS x {sizes}),
+    bn AS MATERIALIZED (SELECT block, count(*) AS n FROM b WHERE block IS NOT NULL GROUP BY 1)
+    SELECT b.ord, b.block AS {rule.key},
+           CASE WHEN b.block IS NULL THEN NULL ELSE 0 END AS {rule.key}_pos
+    FROM b LEFT JOIN bn USING (block) WHERE b.block IS NULL OR bn.n <= {limit}
+    UNION ALL
+    SELECT b.ord, b.block, row_number() OVER (PARTITION BY b.block ORDER BY b.ord)
+    FROM b JOIN bn USING (block) WHERE bn.n > {limit}"""
 
 
 def _crossed_keys(rule: BlockingRule, i: int, narrow: str) -> str:
