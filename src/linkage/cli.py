@@ -407,7 +407,7 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
         default=None if top else argparse.SUPPRESS,
         help="the memory the job may use, e.g. 4GB (the default, or $LINKAGE_MEMORY_LIMIT), 8GB, "
         "or none for DuckDB's own limit (80%% of the machine); DuckDB spills to --temp-dir beyond "
-        "3/4 of it",
+        "3/4 of it (at most the limit less 600MB)",
     )
     parser.add_argument(
         "--temp-dir",

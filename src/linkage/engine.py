@@ -26,6 +26,7 @@ __all__ = [
     "connect",
     "database_api",
     "default_resources",
+    "duckdb_share",
     "limit_resources",
     "memory_limit_bytes",
     "out_of_resources",
@@ -44,6 +45,12 @@ DEFAULT_MEMORY_LIMIT = "4GB"
 #: temporary directory beyond it); the rest is for what the Python side holds at once
 #: (clustering's arrays, the frames of the report).
 DUCKDB_SHARE = 0.75
+
+#: What the Python side holds beside DuckDB whatever the data's size (the imported libraries,
+#: about 180 MB, and the frames of a report): from a limit of twice this, DuckDB is held to at
+#: most the limit less this (at 2GB: 1.4 GB, not 1.5 GB, which took a store's update 3% past
+#: its limit); below, to :data:`DUCKDB_SHARE` of it.
+PYTHON_RESERVE = 600 * 1000**2
 
 _defaults: dict[str, str | None] = {"memory_limit": None, "temp_directory": None}
 
@@ -105,8 +112,8 @@ def limit_resources(
     memory_limit: str | int | None = None,
     temp_directory: str | os.PathLike[str] | None = None,
 ) -> None:
-    """Hold ``con`` to a job's memory limit (DuckDB gets :data:`DUCKDB_SHARE` of it and spills
-    beyond) and point its spilling at ``temp_directory``. Either left ``None`` takes the
+    """Hold ``con`` to a job's memory limit (DuckDB gets :func:`duckdb_share` of it: 3/4, at
+    most the limit less 600 MB; it spills beyond) and point its spilling at ``temp_directory``. Either left ``None`` takes the
     process default (:func:`set_default_resources`), then the environment
     (``LINKAGE_MEMORY_LIMIT``, ``LINKAGE_TEMP_DIR``), then :data:`DEFAULT_MEMORY_LIMIT` and a
     folder in the system's temporary directory."""
@@ -119,7 +126,7 @@ def limit_resources(
         )
     )
     if limit is not None:
-        con.execute(f"SET memory_limit = '{max(int(limit * DUCKDB_SHARE) // 2**20, 16)}MiB'")
+        con.execute(f"SET memory_limit = '{max(duckdb_share(limit) // 2**20, 16)}MiB'")
     folder = _first(
         temp_directory,
         _defaults["temp_directory"],
@@ -128,6 +135,21 @@ def limit_resources(
     )
     quoted = os.fspath(folder).replace("'", "''")
     con.execute(f"SET temp_directory = '{quoted}'")
+
+
+def duckdb_share(limit: int) -> int:
+    """The bytes DuckDB is held to under a job's memory limit of ``limit`` bytes:
+    :data:`DUCKDB_SHARE` of it, and no more than the limit less :data:`PYTHON_RESERVE` when that
+    leaves DuckDB at least half.
+
+    Example:
+        >>> duckdb_share(4 * 1000**3), duckdb_share(2 * 1000**3), duckdb_share(400 * 1000**2)
+        (3000000000, 1400000000, 300000000)
+    """
+    share = int(limit * DUCKDB_SHARE)
+    if limit >= 2 * PYTHON_RESERVE:
+        share = min(share, limit - PYTHON_RESERVE)
+    return share
 
 
 def _first(*values: Any) -> Any:

@@ -298,7 +298,8 @@ def link(
             linking; the warnings are ``result.input_warnings`` otherwise.
         memory_limit: for data still to be read, the memory the job may use (``"4GB"`` by
             default, or ``LINKAGE_MEMORY_LIMIT``; ``"none"`` for DuckDB's own 80% of the
-            machine): DuckDB is held to 3/4 of it and spills to ``temp_directory`` beyond it
+            machine): DuckDB is held to 3/4 of it (at most the limit less 600 MB) and spills to
+            ``temp_directory`` beyond it
             (see :func:`linkage.read_sources`). Running out of disk there raises
             :class:`~linkage.errors.ResourceError`.
         temp_directory: where DuckDB spills (default: a folder in the system's temporary

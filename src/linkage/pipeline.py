@@ -69,7 +69,8 @@ def run(
             ``report.warnings`` and listed at the top of report.html and in summary.json.
         memory_limit: the memory the job may use (``"4GB"`` by default, or
             ``LINKAGE_MEMORY_LIMIT``; ``"none"`` for DuckDB's own limit): DuckDB is held to 3/4 of
-            it and spills to ``temp_directory`` beyond it (see :func:`linkage.read_sources`).
+            it (at most the limit less 600 MB) and spills to ``temp_directory`` beyond it (see
+            :func:`linkage.read_sources`).
         temp_directory: where DuckDB spills (default: a folder in the system's temporary
             directory, or ``LINKAGE_TEMP_DIR``).
 

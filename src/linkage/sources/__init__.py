@@ -102,8 +102,8 @@ def read_sources(
             skipped, ...) as a :class:`~linkage.errors.StrictInputError` instead of going on.
             Notes (extra columns carried through, a Latin-1 file) never raise.
         memory_limit: the memory the whole job on these sources may use (``"4GB"``, ``"8GiB"``,
-            ``"none"``): DuckDB is held to 3/4 of it and spills to ``temp_directory`` beyond
-            (:func:`linkage.engine.limit_resources`). Default: ``LINKAGE_MEMORY_LIMIT``, else
+            ``"none"``): DuckDB is held to 3/4 of it (at most the limit less 600 MB) and spills
+            to ``temp_directory`` beyond (:func:`linkage.engine.limit_resources`). Default: ``LINKAGE_MEMORY_LIMIT``, else
             4GB. Applied to ``con`` too when given.
         temp_directory: where DuckDB spills (default: ``LINKAGE_TEMP_DIR``, else a folder in the
             system's temporary directory). A disk that fills raises
