@@ -138,14 +138,23 @@ def _block_keys(con: duckdb.DuckDBPyConnection) -> None:
         "AND table_name = ?",
         [redone],
     ).fetchall()[0][0]
-    if present and listed:  # the other records' keys are those stored: replace the cut ones
+    if present and listed:
+        # The other records' keys are those stored; of the records cut again, only those whose
+        # keys changed (or that are new) are written: most blocks cut again come out as before.
+        columns = [r[0] for r in con.execute(f"DESCRIBE {keys}").fetchall() if r[0] != "unique_id"]
+        moved = " OR ".join(f"n.{c} IS DISTINCT FROM s.{c}" for c in columns)
+        changed = f"{keys}_changed"
         con.execute(
-            f"DELETE FROM {T.block_keys} WHERE unique_id IN (SELECT unique_id FROM {redone})"
+            f"""CREATE OR REPLACE TEMP TABLE {changed} AS
+            SELECT n.* FROM {keys} n JOIN {redone} r ON r.unique_id = n.unique_id
+            LEFT JOIN {T.block_keys} s ON s.unique_id = n.unique_id
+            WHERE s.unique_id IS NULL OR {moved}"""
         )
         con.execute(
-            f"INSERT INTO {T.block_keys} BY NAME SELECT * FROM {keys} "
-            f"WHERE unique_id IN (SELECT unique_id FROM {redone})"
+            f"DELETE FROM {T.block_keys} WHERE unique_id IN (SELECT unique_id FROM {changed})"
         )
+        con.execute(f"INSERT INTO {T.block_keys} BY NAME SELECT * FROM {changed}")
+        con.execute(f"DROP TABLE {changed}")
         return
     con.execute(f"DROP TABLE IF EXISTS {T.block_keys}")
     if present:
