@@ -248,6 +248,8 @@ def test_updates_with_blocks_bounded_by_size_score_the_full_run_s_pairs(
     full = linkage.link(final, model=model, quiet=True).clusters()
     assert pairwise_f1(incremental, full[["source", "record_id", "identity_id"]]) >= 0.999
     assert "stored records whose blocks the update changed" in caplog.text
+    # the pairs of re-blocked records that were candidates before were not scored again
+    assert "candidate pairs scored before left out" in caplog.text
 
 
 # -- safety -----------------------------------------------------------------------------------
