@@ -94,7 +94,8 @@ class Delta:
     full: bool
     pairs_scored: int = 0
     reclustered: int = 0
-    #: Stored records whose block (of a rule bounded by size) the update split: scored again.
+    #: Stored records whose block (of a rule bounded by size) the update changed: their pairs
+    #: that the new blocks form are scored.
     rekeyed: int = 0
     #: The prior's match weight of this update's scoring (the store's size after it).
     prior_weight: float | None = None
@@ -254,8 +255,9 @@ def stored_block_key_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def rekeyed(con: duckdb.DuckDBPyConnection, model: Model) -> int:
     """:attr:`S.rekeyed`: the stored records (not added or revised here) that may now form a
-    pair a full run forms and the store has not scored; return how many. Their pairs are scored
-    again, as an added record's are.
+    pair a full run forms and the store has not scored; return how many. Their candidate pairs
+    are blocked as an added record's are; those that were candidates before the update (scored
+    then) are left out (:func:`_drop_pairs_formed_before`).
 
     With blocks bounded by their size, an added record only ever pushes stored records apart (a
     block grown past ``max_block`` is split: fewer pairs; a sorted neighbourhood, the last
