@@ -113,10 +113,10 @@ def limit_resources(
     temp_directory: str | os.PathLike[str] | None = None,
 ) -> None:
     """Hold ``con`` to a job's memory limit (DuckDB gets :func:`duckdb_share` of it: 3/4, at
-    most the limit less 600 MB; it spills beyond) and point its spilling at ``temp_directory``. Either left ``None`` takes the
-    process default (:func:`set_default_resources`), then the environment
-    (``LINKAGE_MEMORY_LIMIT``, ``LINKAGE_TEMP_DIR``), then :data:`DEFAULT_MEMORY_LIMIT` and a
-    folder in the system's temporary directory."""
+    most the limit less 600 MB; it spills beyond) and point its spilling at ``temp_directory``.
+    Either left ``None`` takes the process default (:func:`set_default_resources`), then the
+    environment (``LINKAGE_MEMORY_LIMIT``, ``LINKAGE_TEMP_DIR``), then
+    :data:`DEFAULT_MEMORY_LIMIT` and a folder in the system's temporary directory."""
     limit = memory_limit_bytes(
         _first(
             memory_limit,

@@ -16,7 +16,7 @@ import pandas as pd
 
 from linkage import tables
 from linkage.schema import CANONICAL_COLUMNS
-from linkage.store._delta import Delta, S
+from linkage.store._delta import Delta, S, working_table_exists
 from linkage.store._ids import IdAssignment, text_typed
 from linkage.store._schema import T
 from linkage.store._statuses import EXACT_FRESH, EXACT_KEYS
@@ -127,18 +127,9 @@ def _block_keys(con: duckdb.DuckDBPyConnection) -> None:
     them, for the next update to compare (:func:`linkage.store._delta.rekeyed`). No bounded
     rule: no table."""
     keys = f"{S.all_keyed}_keys"  # made by add_block_keys beside its view
-    present = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name IN ('memory', 'temp') "
-        "AND table_name = ?",
-        [keys],
-    ).fetchall()[0][0]
+    present = working_table_exists(con, keys)
     redone = f"{S.all_keyed}_redone"  # the records whose blocks were cut again, if listed
-    listed = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name IN ('memory', 'temp') "
-        "AND table_name = ?",
-        [redone],
-    ).fetchall()[0][0]
-    if present and listed:
+    if present and working_table_exists(con, redone):
         # The other records' keys are those stored; of the records cut again, only those whose
         # keys changed (or that are new) are written: most blocks cut again come out as before.
         columns = [r[0] for r in con.execute(f"DESCRIBE {keys}").fetchall() if r[0] != "unique_id"]

@@ -45,6 +45,7 @@ __all__ = [
     "score_incremental",
     "stored_block_key_columns",
     "stored_block_keys",
+    "working_table_exists",
 ]
 
 logger = logging.getLogger("linkage")
@@ -149,10 +150,10 @@ def score_incremental(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta
     with blocks bounded by their size, also those of a stored record that a revision brought
     closer to others in a block (:func:`rekeyed`)."""
     records, new = S.all_input, S.delta_input
+    since = None  # the store's blocks before the update, when it holds them
     if any(rule.bounded for rule in model.blocking_rules):
         # blocks bounded by their size are cut on all the records, as a full run cuts them;
         # with the store's keys, only the blocks the added and revised records fall in
-        since = None
         if stored_block_keys(con, model):
             revised = f"(SELECT unique_id FROM {S.delta} WHERE revised)"
             changed = (
@@ -183,7 +184,7 @@ def score_incremental(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta
         f"CREATE OR REPLACE TABLE {S.blocked} AS "
         + pairs_touching_sql(model.blocking_rules, records=records, new=new)
     )
-    if delta.rekeyed and records == S.block_columns and stored_block_keys(con, model):
+    if delta.rekeyed and since is not None:
         _drop_pairs_formed_before(con, model)
     delta.pairs_scored = predict_blocked(
         model, con, input_table=S.all_input, blocked=S.blocked, out=S.new_pairs
@@ -311,16 +312,21 @@ def rekeyed(con: duckdb.DuckDBPyConnection, model: Model) -> int:
     return count
 
 
-def _has_redone(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether this update's block keys were cut again only where it changed them (the list of
-    those records exists: :func:`linkage.blocking.add_block_keys` with ``since``)."""
-    name = f"{S.all_keyed}_redone".split(".")[-1]
+def working_table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the working (in-memory or temporary) catalog holds table ``name`` (read from
+    the catalog, not by a failing query: that would abort the transaction of a commit)."""
     rows = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name IN ('memory', 'temp') "
         "AND table_name = ?",
         [name],
     ).fetchall()
     return bool(rows[0][0])
+
+
+def _has_redone(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this update's block keys were cut again only where it changed them (the list of
+    those records exists: :func:`linkage.blocking.add_block_keys` with ``since``)."""
+    return working_table_exists(con, f"{S.all_keyed}_redone")
 
 
 def recluster_touched(
