@@ -343,8 +343,10 @@ def add_block_keys(
     falls in (its first-level block by a rule) are cut again, on every record of ``table`` in
     them: a block's size, the refinements of it and the positions in it depend on its own records
     only, so every other record keeps its keys from ``keys``, the keys a cut of the whole of
-    ``table`` gives. The records cut again are listed in table ``<out>_redone``. (Records are
-    never taken away: every record of ``keys`` is one of ``table``.)
+    ``table`` gives. The records whose keys differ from those of ``keys`` (or that ``keys``
+    lacks), and the changed rows' records, are listed in table ``<out>_moved``: most records of
+    a block cut again keep their keys. (Records are never taken away: every record of ``keys``
+    is one of ``table``.)
     """
     bounded = [r for r in rules if r.bounded]
     if not bounded:
@@ -367,7 +369,7 @@ def add_block_keys(
     order = ", ".join(NEIGHBOURHOOD_ORDER)
     if since is not None:
         return _recut_block_keys(con, bounded, table, out, since=since, hashes=hashes)
-    con.execute(f"DROP TABLE IF EXISTS {out}_redone")  # every record is cut: none listed
+    con.execute(f"DROP TABLE IF EXISTS {out}_moved")  # every record is cut: none listed
     # ``ord``: each record's rank in the neighbourhood order, an integer that also joins the keys
     # (ranked on the order's columns alone, then joined: a window beside the hashes sorted them)
     con.execute(
@@ -437,7 +439,8 @@ def _recut_block_keys(
     stored, changed = since
     firsts = _first_levels(bounded)
     touched, flagged, narrow = f"{out}_touched", f"{out}_flagged", f"{out}_narrow"
-    redone, parts = f"{out}_redone", [f"{out}_k{i}" for i in range(len(bounded))]
+    recut, moved = f"{out}_recut", f"{out}_moved"
+    parts = [f"{out}_k{i}" for i in range(len(bounded))]
     try:
         sides = " UNION ALL ".join(
             f"SELECT {i} AS rule, {expr} AS h FROM ({changed})" for i, _, expr in firsts
@@ -484,14 +487,24 @@ def _recut_block_keys(
                 for c, flag in flags_of.items()
             ]
         columns = [c for r in bounded for c in r.key_columns]
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {redone} AS SELECT unique_id FROM {narrow}")
         con.execute(
-            f"""CREATE OR REPLACE TABLE {out}_keys AS
-            SELECT unique_id, {", ".join(columns)} FROM {stored} AS s
-            WHERE unique_id NOT IN (SELECT unique_id FROM {redone})
-            UNION ALL
+            f"""CREATE OR REPLACE TEMP TABLE {recut} AS
             SELECT n.unique_id, {", ".join(selects)}
             FROM {narrow} AS n LEFT JOIN {stored} AS s USING (unique_id) {" ".join(joins)}"""
+        )
+        # most records of a block cut again come out with their keys as before: list the others
+        differ = " OR ".join(f"c.{c} IS DISTINCT FROM s.{c}" for c in columns)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {moved} AS
+            SELECT c.unique_id FROM {recut} AS c LEFT JOIN {stored} AS s USING (unique_id)
+            WHERE s.unique_id IS NULL OR {differ}
+            UNION SELECT unique_id FROM ({changed})"""
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TABLE {out}_keys AS
+            SELECT unique_id, {", ".join(columns)} FROM {stored}
+            WHERE unique_id NOT IN (SELECT unique_id FROM {recut})
+            UNION ALL SELECT * FROM {recut}"""
         )
         con.execute(
             f"""CREATE OR REPLACE VIEW {out} AS
@@ -499,17 +512,17 @@ def _recut_block_keys(
             FROM {table} AS t JOIN {out}_keys AS k USING (unique_id)"""
         )
     finally:
-        for name in (touched, flagged, narrow, *parts):
+        for name in (touched, flagged, narrow, recut, *parts):
             con.execute(f"DROP TABLE IF EXISTS {name}")
     return out
 
 
 def drop_block_keys(con: duckdb.DuckDBPyConnection, out: str) -> None:
     """Drop what :func:`add_block_keys` made as ``out`` (the view, its keys table and the list
-    of records cut again)."""
+    of records whose keys moved)."""
     con.execute(f"DROP VIEW IF EXISTS {out}")
     con.execute(f"DROP TABLE IF EXISTS {out}_keys")
-    con.execute(f"DROP TABLE IF EXISTS {out}_redone")
+    con.execute(f"DROP TABLE IF EXISTS {out}_moved")
 
 
 def _plain_keys(rule: BlockingRule, i: int, narrow: str) -> str:

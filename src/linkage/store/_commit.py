@@ -128,24 +128,16 @@ def _block_keys(con: duckdb.DuckDBPyConnection) -> None:
     rule: no table."""
     keys = f"{S.all_keyed}_keys"  # made by add_block_keys beside its view
     present = working_table_exists(con, keys)
-    redone = f"{S.all_keyed}_redone"  # the records whose blocks were cut again, if listed
-    if present and working_table_exists(con, redone):
-        # The other records' keys are those stored; of the records cut again, only those whose
-        # keys changed (or that are new) are written: most blocks cut again come out as before.
-        columns = [r[0] for r in con.execute(f"DESCRIBE {keys}").fetchall() if r[0] != "unique_id"]
-        moved = " OR ".join(f"n.{c} IS DISTINCT FROM s.{c}" for c in columns)
-        changed = f"{keys}_changed"
+    moved = f"{S.all_keyed}_moved"  # the records whose keys moved (or that changed), if listed
+    if present and working_table_exists(con, moved):
+        # every other record's keys are those stored: only these rows are written
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {changed} AS
-            SELECT n.* FROM {keys} n JOIN {redone} r ON r.unique_id = n.unique_id
-            LEFT JOIN {T.block_keys} s ON s.unique_id = n.unique_id
-            WHERE s.unique_id IS NULL OR {moved}"""
+            f"DELETE FROM {T.block_keys} WHERE unique_id IN (SELECT unique_id FROM {moved})"
         )
         con.execute(
-            f"DELETE FROM {T.block_keys} WHERE unique_id IN (SELECT unique_id FROM {changed})"
+            f"""INSERT INTO {T.block_keys} BY NAME
+            SELECT k.* FROM {keys} k JOIN {moved} m USING (unique_id)"""
         )
-        con.execute(f"INSERT INTO {T.block_keys} BY NAME SELECT * FROM {changed}")
-        con.execute(f"DROP TABLE {changed}")
         return
     con.execute(f"DROP TABLE IF EXISTS {T.block_keys}")
     if present:

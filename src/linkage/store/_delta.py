@@ -62,8 +62,8 @@ class S:
     rekeyed = scratch("rekeyed")  # stored records whose block the update changed
     keys_before = scratch("keys_before")  # the blocks before the update, when not stored
     block_columns = scratch("block_columns")  # ... only the columns the rules join on
-    keys_before_redone = scratch("keys_before_redone")  # the keys before, of those cut again
-    keys_now_redone = scratch("keys_now_redone")  # ... and after
+    keys_before_moved = scratch("keys_before_moved")  # the keys before, of those listed moved
+    keys_now_moved = scratch("keys_now_moved")  # ... and after
     stored_pairs = scratch("stored_pairs")  # candidate pairs of two stored records
     keys_before_pairs = scratch("keys_before_pairs")  # their blocks before the update
     delta_keyed = scratch("delta_keyed")  # the added, revised and rekeyed records' rows of it
@@ -274,15 +274,15 @@ def rekeyed(con: duckdb.DuckDBPyConnection, model: Model) -> int:
     if not stored_block_keys(con, model):
         add_block_keys(con, model.blocking_rules, T.model_input, S.keys_before)
         before = f"{S.keys_before}_keys"
-    elif _has_redone(con):
-        # only the records cut again can have other keys than before: compare those alone
-        redone = f"(SELECT unique_id FROM {S.all_keyed}_redone)"
-        for table, keys in ((S.keys_before_redone, before), (S.keys_now_redone, now)):
+    elif _has_moved(con):
+        # only the records listed as moved can have other keys than before: compare those alone
+        moved = f"(SELECT unique_id FROM {S.all_keyed}_moved)"
+        for table, keys in ((S.keys_before_moved, before), (S.keys_now_moved, now)):
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {table} AS "
-                f"SELECT * FROM {keys} WHERE unique_id IN {redone}"
+                f"SELECT * FROM {keys} WHERE unique_id IN {moved}"
             )
-        before, now = S.keys_before_redone, S.keys_now_redone
+        before, now = S.keys_before_moved, S.keys_now_moved
     revised = f"(SELECT unique_id FROM {S.delta} WHERE revised)"
     parts = []
     for rule in (r for r in model.blocking_rules if r.bounded):
@@ -323,10 +323,11 @@ def working_table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(rows[0][0])
 
 
-def _has_redone(con: duckdb.DuckDBPyConnection) -> bool:
+def _has_moved(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether this update's block keys were cut again only where it changed them (the list of
-    those records exists: :func:`linkage.blocking.add_block_keys` with ``since``)."""
-    return working_table_exists(con, f"{S.all_keyed}_redone")
+    the records whose keys moved exists: :func:`linkage.blocking.add_block_keys` with
+    ``since``)."""
+    return working_table_exists(con, f"{S.all_keyed}_moved")
 
 
 def recluster_touched(
