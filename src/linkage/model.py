@@ -233,10 +233,20 @@ def prepare_input(con: duckdb.DuckDBPyConnection, *, records: str = RECORDS) -> 
     return MODEL_INPUT
 
 
-def _linker(con: duckdb.DuckDBPyConnection, table: str, settings: Any, engine: Engine) -> Linker:
+def _linker(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    settings: Any,
+    engine: Engine,
+    *,
+    validate: bool = True,
+) -> Linker:
+    """A Splink linker over ``table``. ``validate=False`` skips Splink's check of the settings
+    against the table (it parses every SQL fragment: about 0.4 s), for the settings of a trained
+    model scored over the model input it was trained on, which that check passed in training."""
     db_api = database_api(con, engine=engine)
     sdf = db_api.register(table, dataset_display_name=table)  # type: ignore[attr-defined]
-    return Linker(sdf, settings, log_level=None)
+    return Linker(sdf, settings, log_level=None, validate_settings=validate)
 
 
 def _settings_creator(
@@ -509,7 +519,7 @@ def predict(
         {"blocking_rule": model.blocking_rules[i].sql(), "sql_dialect": "duckdb"}
         for i in costliest_first
     ]
-    linker = _linker(con, input_table, settings, engine)
+    linker = _linker(con, input_table, settings, engine, validate=False)
     # Score the candidate pairs in slices of the left-hand records so that the blocked pairs of one
     # slice, not of the whole data, are held at once: the slices Splink's
     # predict(num_chunks_left=) makes, one at a time here, so that each slice's pairs join the
@@ -583,7 +593,12 @@ def predict_blocked(
     )
     db_api = database_api(con, engine=engine)
     register = db_api.register  # type: ignore[attr-defined]
-    linker = Linker(register(named, dataset_display_name=named), settings, log_level=None)
+    linker = Linker(
+        register(named, dataset_display_name=named),
+        settings,
+        log_level=None,
+        validate_settings=False,  # as in predict: the trained model's settings, checked then
+    )
     for column in _term_frequency_columns(settings):
         frequencies = scratch(f"tf_{column}")
         con.execute(
