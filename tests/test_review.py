@@ -62,6 +62,45 @@ def test_the_queue_puts_what_changes_a_child_s_count_first(store) -> None:
     assert any((p in LOST_STATUSES) != lost_same for p in parts)
 
 
+def test_an_identity_s_weak_item_is_the_record_whose_best_link_is_weakest(store) -> None:
+    # Worked out here from the stored links, in pandas: for every record, its strongest link
+    # inside its identity; an identity needs review for the record whose strongest is the
+    # weakest, when that is below the review threshold (a record with one weak link and one
+    # strong one is not it). The queue ranks only records that have a link below it.
+    thresholds = store.model.thresholds
+    links = store.con.execute(
+        """SELECT p.unique_id_l AS l, p.unique_id_r AS r, p.match_probability AS p,
+                  cl.identity_id AS identity
+           FROM linkage_store.pairs p
+           JOIN linkage_store.clusters cl ON cl.unique_id = p.unique_id_l
+           JOIN linkage_store.clusters cr ON cr.unique_id = p.unique_id_r
+           WHERE p.match_probability >= ? AND cl.identity_id = cr.identity_id""",
+        [float(thresholds.match_probability)],
+    ).df()
+    ends = pd.concat(
+        [links.rename(columns={"l": "u"})[["u", "p", "identity"]],
+         links.rename(columns={"r": "u"})[["u", "p", "identity"]]]
+    )  # fmt: skip
+    best = ends.groupby(["identity", "u"])["p"].max().reset_index()
+    weakest = best.sort_values(["p", "u"]).groupby("identity").head(1)
+    weakest = weakest[weakest["p"] < thresholds.review_probability]
+    # some identities hold a record with a weak link that is not their weakest record's
+    mixed = ends[ends["p"] < thresholds.review_probability].merge(
+        best, on=["identity", "u"], suffixes=("", "_best")
+    )
+    assert (mixed["p_best"] >= thresholds.review_probability).any()
+    queue = review_queue(store)
+    weak = queue[queue["kind"] == "weak_link"]
+    assert len(weak) == len(weakest) > 0
+    expected = dict(zip(weakest["identity"], weakest["p"], strict=True))
+    got = dict(zip(weak["identity_l"], weak["match_probability"], strict=True))
+    assert got.keys() == expected.keys()
+    assert got == pytest.approx(expected)
+    alone = dict(zip(weakest["identity"], weakest["u"], strict=True))
+    for row in weak.itertuples():
+        assert alone[row.identity_l] in (row.unique_id_l, row.unique_id_r)
+
+
 def test_an_item_shows_both_records_and_the_waterfall_of_their_link(store) -> None:
     item = review_queue(store, limit=1).iloc[0]
     shown = review_item(store, item["unique_id_l"], item["unique_id_r"])
