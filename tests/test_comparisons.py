@@ -35,6 +35,12 @@ BASE: dict[str, Any] = {
 }
 SWAP_L = {"first_name": "Maria", "last_name": "Lopez"}
 SWAP_R = {"first_name": "Lopez", "last_name": "Maria"}
+#: swapped with a slip ("VAGAS" for "VARGAS", the maternal surname dropped), and swapped with the
+#: given names run together into the surname field
+SLIP_L = {"first_name": "Carlos", "last_name": "Vargas Avila"}
+SLIP_R = {"first_name": "Vagas", "last_name": "Carlos"}
+JOINED_L = {"first_name": "Maria Guadalupe", "last_name": "Acosta Martinez"}
+JOINED_R = {"first_name": "Acosta Martinez", "last_name": "MariaGuadalupe"}
 ELSE = "All other comparisons"
 
 #: (comparison, level label, left record changes, right record changes)
@@ -53,6 +59,8 @@ LEVEL_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("given_name", "similar spelling (JW >= 0.9)", {"first_name": "Katherine"}, {"first_name": "Katherina"}),
     ("given_name", "one given name shared",
      {"first_name": "Maria Elena"}, {"first_name": "Maria Angelica"}),
+    ("given_name", "swapped with surnames, with a slip or run together", SLIP_L, SLIP_R),
+    ("given_name", "swapped with surnames, with a slip or run together", JOINED_L, JOINED_R),
     ("given_name", ELSE, {"first_name": "Maria"}, {"first_name": "Pedro"}),
     # surnames
     ("surname", "surname missing", {"last_name": "LNU"}, {}),
@@ -67,6 +75,8 @@ LEVEL_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("surname", "sound the same (Spanish spelling)", {"last_name": "Vásquez"}, {"last_name": "Basquez"}),
     ("surname", "one surname shared", {"last_name": "Lopez Chub"}, {"last_name": "Lopez Perez"}),
     ("surname", "similar spelling (JW >= 0.9)", {"last_name": "Castillo"}, {"last_name": "Castilla"}),
+    ("surname", "swapped with given names, with a slip or run together", SLIP_L, SLIP_R),
+    ("surname", "swapped with given names, with a slip or run together", JOINED_L, JOINED_R),
     ("surname", ELSE, {"last_name": "Lopez"}, {"last_name": "Perez"}),
     # date of birth
     ("dob", "dob missing", {"dob": ""}, {}),
