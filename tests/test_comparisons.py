@@ -75,6 +75,8 @@ LEVEL_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("surname", "sound the same (Spanish spelling)", {"last_name": "Vásquez"}, {"last_name": "Basquez"}),
     ("surname", "one surname shared", {"last_name": "Lopez Chub"}, {"last_name": "Lopez Perez"}),
     ("surname", "similar spelling (JW >= 0.9)", {"last_name": "Castillo"}, {"last_name": "Castilla"}),
+    ("surname", "paternal similar (JW >= 0.9), maternal missing on one side",
+     {"last_name": "Omero"}, {"last_name": "Romero Herrera"}),
     ("surname", "swapped with given names, with a slip or run together", SLIP_L, SLIP_R),
     ("surname", "swapped with given names, with a slip or run together", JOINED_L, JOINED_R),
     ("surname", ELSE, {"last_name": "Lopez"}, {"last_name": "Perez"}),

@@ -528,6 +528,11 @@ def surname_comparison(
                 f"jaro_winkler_similarity(surname_joined_l, surname_joined_r) >= {jw!r}",
                 f"similar spelling (JW >= {jw:g})",
             ),
+            _level(
+                "(maternal_surname_l IS NULL OR maternal_surname_r IS NULL) "
+                f"AND jaro_winkler_similarity(paternal_surname_l, paternal_surname_r) >= {jw!r}",
+                f"paternal similar (JW >= {jw:g}), maternal missing on one side",
+            ),
             _level(_swapped_loosely(jw), "swapped with given names, with a slip or run together"),
             cll.ElseLevel(),
         ],
