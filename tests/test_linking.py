@@ -14,6 +14,7 @@ import pytest
 
 from linkage import LinkageError, ModelError, Thresholds, evaluate, handoff_report, link, normalize
 from linkage import model as model_module
+from linkage._random_pairs import estimate_u
 from linkage.blocking import BlockingRule
 from linkage.comparisons import COMPARISON_NAMES
 from linkage.model import Model, TrainingConfig, prepare_input, train
@@ -366,3 +367,80 @@ def test_the_prior_falls_with_the_number_of_records_scored(data, result):
     uncertain = pairs_few[both][(pairs_few[both] > 0.05) & (pairs_few[both] < 0.95)]
     assert len(uncertain) > 0
     assert (pairs_all[uncertain.index] < uncertain).all()
+
+
+@pytest.fixture(scope="module")
+def small_input():
+    """The model input of 120 children (about 450 records: every pair is about 100,000 pairs)."""
+    con = normalize(generate(120, seed=3).sources).con
+    prepare_input(con)
+    return con
+
+
+def _fresh_settings(con) -> dict:
+    creator = model_module._settings_creator(
+        TrainingConfig(), Thresholds(), model_module.DEFAULT_BLOCKING_RULES
+    )
+    return model_module._linker(
+        con, "linkage_model_input", creator, "duckdb"
+    ).misc.save_model_to_json()
+
+
+def _u_of(settings: dict) -> dict[tuple[str, str], float | None]:
+    return {
+        (c["output_column_name"], lv.get("label_for_charts")): lv.get("u_probability")
+        for c in settings["comparisons"]
+        for lv in c["comparison_levels"]
+        if not lv.get("is_null_level")
+    }
+
+
+def test_u_probabilities_from_every_pair_equal_splinks_own_estimate(small_input):
+    """Training's one-pass u estimate puts each random pair in the level Splink's comparison
+    vectors put it in: over every pair of the records, it equals Splink's
+    estimate_u_using_random_sampling run over every pair (no early stop)."""
+    con = small_input
+    n = con.execute("SELECT count(*) FROM linkage_model_input").fetchall()[0][0]
+    every_pair = n * (n - 1) / 2
+    ours = _fresh_settings(con)
+    counts = estimate_u(con, "linkage_model_input", ours, max_pairs=every_pair, seed=0)
+    creator = model_module._settings_creator(
+        TrainingConfig(), Thresholds(), model_module.DEFAULT_BLOCKING_RULES
+    )
+    linker = model_module._linker(con, "linkage_model_input", creator, "duckdb")
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=every_pair * 2, seed=0, min_count_per_level=None, num_chunks=1
+    )
+    splinks = _u_of(linker.misc.save_model_to_json())
+    mine = _u_of(ours)
+    assert mine.keys() == splinks.keys()
+    observed = [k for k, u in splinks.items() if u is not None]
+    assert len(observed) > 30  # most levels occur among 100,000 random pairs
+    for key in splinks:
+        if splinks[key] is None:  # a level no pair falls in: no u, as Splink leaves it
+            assert mine[key] is None and counts[f"{key[0]}: {key[1]}"] == 0, key
+        else:
+            assert mine[key] == pytest.approx(splinks[key], rel=1e-9), key
+
+
+def test_u_probability_is_the_share_of_random_pairs_that_agree(small_input):
+    """u of "sex equal" is the share of pairs of records with a sex that have the same one,
+    counted here from the records themselves; a sample smaller than the records is drawn by the
+    seed: the same seed gives the same u."""
+    con = small_input
+    sexes = con.execute("SELECT sex FROM linkage_model_input").df()["sex"]
+    known = sexes.dropna()
+    per_sex = known.value_counts()
+    agree = sum(c * (c - 1) / 2 for c in per_sex)
+    both_known = len(known) * (len(known) - 1) / 2
+    settings = _fresh_settings(con)
+    estimate_u(con, "linkage_model_input", settings, max_pairs=1e9, seed=0)
+    assert _u_of(settings)[("sex", "equal")] == pytest.approx(agree / both_known, rel=1e-12)
+
+    def sampled(seed: int) -> dict:
+        s = _fresh_settings(con)
+        estimate_u(con, "linkage_model_input", s, max_pairs=5_000, seed=seed)
+        return _u_of(s)
+
+    assert sampled(1) == sampled(1)
+    assert sampled(1) != sampled(2)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ import pandas as pd
 from splink import Linker, SettingsCreator, block_on
 
 from linkage import _progress as progress
+from linkage._random_pairs import PAIR_COLUMN, estimate_u
 from linkage._version import __version__
 from linkage.blocking import (
     DEFAULT_BLOCKING_RULES,
@@ -344,7 +344,9 @@ def train(
     sample = {"records": int(n_train), "of_records": int(total), "seed": int(seed)}
     try:
         with _unobserved_levels_summarised():
-            return _train_linker(linker, con, config, thresholds, labels, blocking_rules, sample)
+            return _train_linker(
+                linker, con, table, engine, config, thresholds, labels, blocking_rules, sample
+            )
     except LinkageError:
         raise
     except (
@@ -363,6 +365,8 @@ def train(
 def _train_linker(
     linker: Linker,
     con: duckdb.DuckDBPyConnection,
+    table: str,
+    engine: Engine,
     config: TrainingConfig,
     thresholds: Thresholds,
     labels: pd.DataFrame | None,
@@ -378,7 +382,14 @@ def _train_linker(
             ],
             recall=0.8,
         )
-    training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=sample["seed"])
+    # u from random pairs of the training records, every comparison in one pass over them (not
+    # Splink's estimate_u_using_random_sampling, which joins the sample again for each comparison
+    # and may stop on 1% of the pairs: docs/performance.md); then a linker of the settings with
+    # those u, which EM keeps fixed.
+    settings = linker.misc.save_model_to_json()
+    estimate_u(con, table, settings, max_pairs=config.u_max_pairs, seed=sample["seed"])
+    linker = _linker(con, table, settings, engine, validate=False)
+    training = linker.training
     for rule in (
         block_on("a_number"),
         block_on("given_phon_1", "surname_phon_1", "dob_year"),
@@ -643,10 +654,6 @@ def _term_frequency_columns(settings: dict[str, Any]) -> list[str]:
     return found
 
 
-#: A column of a comparison's SQL: ``name_l`` / ``name_r``, quoted or not.
-_PAIR_COLUMN = re.compile(r'"?\b([A-Za-z_][A-Za-z0-9_]*?)_[lr]\b"?')
-
-
 def _columns_used(model: Model) -> dict[str, list[str]]:
     """Column -> what uses it (blocking rules, comparisons) in ``model``."""
     used: dict[str, list[str]] = {}
@@ -656,7 +663,7 @@ def _columns_used(model: Model) -> dict[str, list[str]]:
     for comparison in model.settings.get("comparisons", []):
         name = str(comparison.get("output_column_name", "?"))
         for level in comparison.get("comparison_levels", []):
-            found = _PAIR_COLUMN.findall(str(level.get("sql_condition", "")))
+            found = PAIR_COLUMN.findall(str(level.get("sql_condition", "")))
             if level.get("tf_adjustment_column"):
                 found.append(str(level["tf_adjustment_column"]))
             for column in found:
