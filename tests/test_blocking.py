@@ -184,6 +184,11 @@ def test_a_bounded_rule_gives_no_record_more_than_max_block_candidates():
     # and the count checked before predicting is exactly the pairs formed
     counted = count_comparisons(con, "crowd", [_BOUNDED])
     assert int(counted["comparisons"].iloc[0]) == len(pairs)
+    # read from the keys table beside the keyed view, or from a plain copy of the view: the same
+    con.execute(f"CREATE TABLE keyed_copy AS SELECT * FROM {keyed}")
+    for source in (keyed, "keyed_copy"):
+        again = count_comparisons(con, source, [_BOUNDED])
+        assert again.equals(counted), source
 
 
 def test_a_block_within_max_block_is_not_split():

@@ -195,6 +195,7 @@ def count_comparisons(
             return count_comparisons(con, keyed, rules, max_comparisons=max_comparisons)
         finally:
             drop_block_keys(con, _COUNT_KEYS)
+    keys = _keys_beside(con, table, rules)
     rows = []
     for rule in rules:
         cols = list(rule.columns)
@@ -206,14 +207,14 @@ def count_comparisons(
                 f"""SELECT coalesce(sum(CASE WHEN windowed AND n - 1 > {window}
                                          THEN {window} * n - {window * (window + 1) // 2}
                                          ELSE n * (n - 1) / 2 END), 0), coalesce(max(n), 0)
-                FROM (SELECT count(*) AS n, max({rule.key}_pos) > 0 AS windowed FROM {table}
+                FROM (SELECT count(*) AS n, max({rule.key}_pos) > 0 AS windowed FROM {keys}
                       WHERE {rule.key} IS NOT NULL GROUP BY {rule.key})"""
             ).fetchall()[0]
         elif rule.bounded:
             count, biggest = con.execute(
                 f"""SELECT coalesce(sum(l.n * r.n), 0), coalesce(max(l.n * r.n), 0) FROM
-                (SELECT {rule.key}_lkey AS k, count(*) n FROM {table} WHERE {rule.key}_lkey IS NOT NULL GROUP BY 1) l
-                JOIN (SELECT {rule.key}_rkey AS k, count(*) n FROM {table} WHERE {rule.key}_rkey IS NOT NULL GROUP BY 1) r
+                (SELECT {rule.key}_lkey AS k, count(*) n FROM {keys} WHERE {rule.key}_lkey IS NOT NULL GROUP BY 1) l
+                JOIN (SELECT {rule.key}_rkey AS k, count(*) n FROM {keys} WHERE {rule.key}_rkey IS NOT NULL GROUP BY 1) r
                 USING (k)"""
             ).fetchall()[0]
         elif rule.right_columns is None:
@@ -288,6 +289,26 @@ def pairs_touching_sql(rules: Sequence[BlockingRule], *, records: str, new: str)
         "SELECT CAST(min(match_key) AS VARCHAR) AS match_key, join_key_l, join_key_r "
         f"FROM ({union}) GROUP BY join_key_l, join_key_r"
     )
+
+
+def _keys_beside(con: duckdb.DuckDBPyConnection, table: str, rules: Sequence[BlockingRule]) -> str:
+    """Where the bounded rules' key columns of ``table`` can be read alone: the keys table
+    ``<table>_keys`` when ``table`` is the view :func:`add_block_keys` made over it (counting on
+    the view joins the whole input to its keys for every rule: docs/performance.md), else
+    ``table`` itself."""
+    needed = {c for rule in rules for c in rule.key_columns}
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND NOT internal", [table]
+    ).fetchall()[0][0]
+    if not needed or not found:
+        return table
+    present = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [f"{table}_keys"]
+        ).fetchall()
+    }
+    return f"{table}_keys" if needed <= present else table
 
 
 #: The keyed copy :func:`count_comparisons` makes of a table without key columns.
