@@ -65,9 +65,12 @@ MODEL_FORMAT = "linkage-model/1"
 #: Fewer records than this cannot train a model (EM needs pairs of the same child to learn from).
 MIN_TRAINING_RECORDS = 20
 
-#: Candidate pairs (blocking's upper bound) scored per slice of ``predict``. Each slice redoes the
-#: blocking joins, and holds only its own blocked pairs in memory (see docs/performance.md).
-PAIRS_PER_PREDICT_CHUNK = 15_000_000
+#: Candidate pairs (blocking's upper bound) scored per slice of ``predict``. A slice holds only its
+#: own blocked pairs, but after the first each one copies the records its pairs name from the whole
+#: input (Splink's pruning), on both sides. Under the job's memory limit DuckDB spills what does
+#: not fit, so one slice is faster at every size measured and peaks no higher (the figures are in
+#: docs/performance.md).
+PAIRS_PER_PREDICT_CHUNK = 100_000_000
 
 
 @dataclass(frozen=True, kw_only=True)
