@@ -78,24 +78,26 @@ SELECT
     CAST(floor(epoch(event_date) / 86400 / 14) AS BIGINT) AS event_fortnight,
     CAST(floor((epoch(event_date) / 86400 + 7) / 14) AS BIGINT) AS event_fortnight_offset,
     list_transform(generate_series(1, len(given_names)), lambda k: struct_pack(
-        token := regexp_extract(given_names[k], '([A-Z]+)$', 1), key := given_phonetic[k])) AS given_token_keys,
+        token := given_clean[k], key := given_phonetic[k])) AS given_token_keys,
     list_concat(given_set, surname_set) AS all_tokens,
     list_transform(generate_series(1, len(given_names) - 1), lambda k:
-        regexp_extract(given_names[k], '([A-Z]+)$', 1)
-        || regexp_extract(given_names[k + 1], '([A-Z]+)$', 1)) AS given_bigrams,
+        given_clean[k] || given_clean[k + 1]) AS given_bigrams,
     list_transform(generate_series(1, len(surnames)), lambda k: struct_pack(
-        token := regexp_extract(surnames[k], '([A-Z]+)$', 1), key := surname_phonetic[k])) AS surname_token_keys,
+        token := surname_clean[k], key := surname_phonetic[k])) AS surname_token_keys,
     list_concat(given_phonetic, surname_phonetic) AS all_phonetic,
     {given_bits} AS given_bits, {surname_bits} AS surname_bits,
     {given_phon_bits} AS given_phon_bits, {surname_phon_bits} AS surname_phon_bits,
     a_number, sex, country, address, zip5, event_date
 FROM (
     SELECT *,
-        list_sort(list_distinct(list_filter(list_transform(given_names,
-            lambda t: regexp_extract(t, '([A-Z]+)$', 1)), lambda t: t <> ''))) AS given_set,
-        list_sort(list_distinct(list_filter(list_transform(surnames,
-            lambda t: regexp_extract(t, '([A-Z]+)$', 1)), lambda t: t <> ''))) AS surname_set
-    FROM {{records}}
+        list_sort(list_distinct(list_filter(given_clean, lambda t: t <> ''))) AS given_set,
+        list_sort(list_distinct(list_filter(surname_clean, lambda t: t <> ''))) AS surname_set
+    FROM (
+        -- each name's last word, once: DE LA CRUZ -> CRUZ
+        SELECT *,
+            list_transform(given_names, lambda t: regexp_extract(t, '([A-Z]+)$', 1)) AS given_clean,
+            list_transform(surnames, lambda t: regexp_extract(t, '([A-Z]+)$', 1)) AS surname_clean
+        FROM {{records}})
 )
 """.format(
     given_bits=_signature("given_set"),
