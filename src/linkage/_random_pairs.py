@@ -39,8 +39,7 @@ def estimate_u(
     joins the sample again for each comparison, and Splink stops on a first 1% of the pairs for
     a comparison whose levels all reach 100 pairs there, 1% drawn from about 20 records on one
     side, a noisy estimate of the commonest levels (the figures are in docs/performance.md). A
-    level no
-    random pair falls in gets no u (training then gives it the model's default u).
+    level no random pair falls in gets no u (training then gives it the model's default u).
     """
     rows = math.ceil(0.5 * (math.sqrt(8 * max_pairs + 1) + 1))
     have = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
