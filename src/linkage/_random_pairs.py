@@ -63,19 +63,13 @@ def estimate_u(
     sides = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in columns)
     cases = []
     for i, comparison in enumerate(comparisons):
-        whens = [
-            f"WHEN {level['sql_condition']} THEN {k}"
-            for k, level in enumerate(comparison["comparison_levels"])
-            if level["sql_condition"].strip().upper() != "ELSE"
-        ]
-        otherwise = [
-            k
-            for k, level in enumerate(comparison["comparison_levels"])
-            if level["sql_condition"].strip().upper() == "ELSE"
-        ]
-        cases.append(
-            f"CASE {' '.join(whens)} ELSE {otherwise[0] if otherwise else 'NULL'} END AS g{i}"
-        )
+        whens, otherwise = [], "NULL"  # Splink's last level may be ELSE (the CASE's own ELSE)
+        for k, level in enumerate(comparison["comparison_levels"]):
+            if level["sql_condition"].strip().upper() == "ELSE":
+                otherwise = str(k)
+            else:
+                whens.append(f"WHEN {level['sql_condition']} THEN {k}")
+        cases.append(f"CASE {' '.join(whens)} ELSE {otherwise} END AS g{i}")
     grouping = ", ".join(f"(g{i})" for i in range(len(comparisons)))
     try:
         rows_counted = con.execute(

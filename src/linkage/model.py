@@ -243,11 +243,14 @@ def _linker(
     engine: Engine,
     *,
     validate: bool = True,
+    db_api: Any = None,
 ) -> Linker:
     """A Splink linker over ``table``. ``validate=False`` skips Splink's check of the settings
     against the table (it parses every SQL fragment: about 0.4 s), for the settings of a trained
-    model scored over the model input it was trained on, which that check passed in training."""
-    db_api = database_api(con, engine=engine)
+    model scored over the model input it was trained on, which that check passed in training.
+    ``db_api``: the Splink database API to register ``table`` with, when the caller registers
+    other tables with it too (default: a new one on ``con``)."""
+    db_api = db_api or database_api(con, engine=engine)
     sdf = db_api.register(table, dataset_display_name=table)  # type: ignore[attr-defined]
     return Linker(sdf, settings, log_level=None, validate_settings=validate)
 
@@ -607,12 +610,8 @@ def predict_blocked(
     )
     db_api = database_api(con, engine=engine)
     register = db_api.register  # type: ignore[attr-defined]
-    linker = Linker(
-        register(named, dataset_display_name=named),
-        settings,
-        log_level=None,
-        validate_settings=False,  # as in predict: the trained model's settings, checked then
-    )
+    # as in predict: the trained model's settings, checked when it was trained
+    linker = _linker(con, named, settings, engine, validate=False, db_api=db_api)
     for column in _term_frequency_columns(settings):
         frequencies = scratch(f"tf_{column}")
         con.execute(
