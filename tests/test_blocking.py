@@ -117,6 +117,43 @@ def test_the_default_rules_keep_nearly_every_true_pair():
     assert connected >= 0.998, f"{(1 - connected) * true_pairs:.0f} true pairs not even connected"
 
 
+def test_a_record_with_every_name_garbled_is_still_a_candidate_by_birth_date_and_journey():
+    """One child's HHS record with a typo at the start of every name, the surnames run together
+    and no A-number: no name rule finds its CBP record, but the birth date, country, sex and the
+    week of the transfer agree, and the rule on those makes the pair a candidate."""
+    data = generate(150, seed=1)
+    cbp, hhs, truth = data.sources["cbp"], data.sources["hhs"].copy(), data.truth
+    both = truth[truth["source"].isin(["cbp", "hhs"])].drop_duplicates(["child_id", "source"])
+    child = both.groupby("child_id").filter(lambda g: len(g) == 2)["child_id"].iloc[0]
+    ids = both[both["child_id"] == child].set_index("source")["record_id"]
+    seen = cbp[cbp["record_id"] == ids["cbp"]].iloc[0]
+    row = hhs["record_id"] == ids["hhs"]
+
+    def typed(name: str) -> str:  # the first two letters of each name swapped: LUIS -> ULIS
+        return " ".join(t[1] + t[0] + t[2:] if len(t) > 2 else t for t in name.split())
+
+    hhs.loc[row, "first_name"] = typed(seen["first_name"])
+    hhs.loc[row, "last_name"] = typed(seen["last_name"]).replace(" ", "")  # run together
+    hhs.loc[row, "a_number"] = None
+    # the birth date, sex and country agree; handed over on the day of the apprehension
+    for column in ("dob", "sex", "country", "event_date"):
+        hhs.loc[row, column] = seen[column]
+    con = normalize({**data.sources, "hhs": hhs}).con
+    table = add_block_keys(con, DEFAULT_BLOCKING_RULES, prepare_input(con), "keyed")
+    left, right = f"cbp:{ids['cbp']}", f"hhs:{ids['hhs']}"
+
+    def candidates(rules) -> bool:
+        any_rule = " OR ".join(f"coalesce({rule.sql()}, FALSE)" for rule in rules)
+        return con.execute(
+            f"SELECT {any_rule} FROM {table} l, {table} r WHERE l.unique_id = ? AND r.unique_id = ?",
+            [left, right],
+        ).fetchall()[0][0]
+
+    assert candidates(DEFAULT_BLOCKING_RULES)
+    by_names = [r for r in DEFAULT_BLOCKING_RULES if "country and sex" not in r.name]
+    assert not candidates(by_names), "the test needs a pair that only the rule on journeys finds"
+
+
 # -- blocks bounded by their size -------------------------------------------------------------
 
 

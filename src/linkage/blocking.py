@@ -155,6 +155,11 @@ DEFAULT_BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(name="same given names and country, events in the same fortnight",
                  columns=("given_key", "country", "event_fortnight_offset"),
                  max_block=DEFAULT_MAX_BLOCK, refine=("surname_prefix", "dob_year")),
+    # names garbled on one side (a typo in each name, run together, swapped): the birth date and
+    # the journey's fortnight still agree (docs/performance.md: true pairs connected)
+    BlockingRule(name="same dob (day and month either way), country and sex, events in the same fortnight (offset a week)",
+                 columns=("dob_swap_key", "country", "sex", "event_fortnight_offset"),
+                 max_block=DEFAULT_MAX_BLOCK, refine=("given_initial",)),
     BlockingRule(name="given and family names swapped, same birth year",
                  columns=("given_phon_1", "surname_phon_1", "dob_year"),
                  right_columns=("surname_phon_1", "given_phon_1", "dob_year"),
