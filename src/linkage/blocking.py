@@ -552,36 +552,54 @@ def drop_block_keys(con: duckdb.DuckDBPyConnection, out: str) -> None:
 
 
 def _plain_keys(rule: BlockingRule, i: int, narrow: str) -> str:
-    """A plain rule's block and position of each record (``ord``) of ``narrow``. The sizes are
-    grouped counts joined back, not window counts (a window sorts its partitions), and only the
-    records of a block too big for its whole (a sorted neighbourhood) are ranked in it: most
-    records sit in blocks kept whole, at position 0."""
+    """A plain rule's block and position of each record (``ord``) of ``narrow``.
+
+    Level by level, only the records of the blocks too big at the level before are looked at
+    again: the blocks too big at a level (grouped counts over those records, a few groups)
+    are the only sizes needed, and every other record's block is decided by a probe of that
+    short list. (A block of a level lies inside one block of the level before, so its size
+    over those records is its size over all.) Only the records of a block still too big once
+    refined (a sorted neighbourhood) are ranked in it: most sit in blocks kept whole, at
+    position 0."""
     depth, limit = len(rule.refine) + 1, int(rule.max_block or 0)
-    sizes = " ".join(
-        f"LEFT JOIN (SELECT h{i}_{j} AS h, count(*) AS n FROM {narrow} GROUP BY 1) AS s{j} "
-        f"ON s{j}.h = x.h{i}_{j}"
-        for j in range(depth - 1)
+    ctes = [
+        f"x0 AS (SELECT ord, {', '.join(f'h{i}_{j}' for j in range(depth))} "
+        f"FROM {narrow} WHERE ok{i})"
+    ]
+    kept = []
+    for j in range(depth):
+        ctes.append(
+            f"big{j} AS MATERIALIZED (SELECT h{i}_{j} AS h FROM x{j} GROUP BY 1 "
+            f"HAVING count(*) > {limit})"
+        )
+        kept.append(
+            f"SELECT ord, h{i}_{j} AS block, 0 AS pos FROM x{j} "
+            f"WHERE h{i}_{j} NOT IN (SELECT h FROM big{j})"
+        )
+        inside = f"SELECT * FROM x{j} WHERE h{i}_{j} IN (SELECT h FROM big{j})"
+        ctes.append(f"x{j + 1} AS MATERIALIZED ({inside})")
+    last = f"h{i}_{depth - 1}"
+    windowed = (
+        f"SELECT ord, {last}, row_number() OVER (PARTITION BY {last} ORDER BY ord) FROM x{depth}"
     )
-    cases = " ".join(f"WHEN s{j}.n <= {limit} THEN x.h{i}_{j}" for j in range(depth - 1))
-    return f"""WITH b AS MATERIALIZED (
-        SELECT x.ord, CASE WHEN NOT x.ok{i} THEN NULL {cases} ELSE x.h{i}_{depth - 1} END AS block
-        FROM {narrow} AS x {sizes}),
-    bn AS MATERIALIZED (SELECT block, count(*) AS n FROM b WHERE block IS NOT NULL GROUP BY 1)
-    SELECT b.ord, b.block AS {rule.key},
-           CASE WHEN b.block IS NULL THEN NULL ELSE 0 END AS {rule.key}_pos
-    FROM b LEFT JOIN bn USING (block) WHERE b.block IS NULL OR bn.n <= {limit}
-    UNION ALL
-    SELECT b.ord, b.block, row_number() OVER (PARTITION BY b.block ORDER BY b.ord)
-    FROM b JOIN bn USING (block) WHERE bn.n > {limit}"""
+    missing = f"SELECT ord, NULL, NULL FROM {narrow} WHERE NOT ok{i}"
+    parts = " UNION ALL ".join([*kept, windowed, missing])
+    return (
+        f"WITH {', '.join(ctes)} SELECT ord, block AS {rule.key}, pos AS {rule.key}_pos "
+        f"FROM ({parts})"
+    )
 
 
 def _crossed_keys(rule: BlockingRule, i: int, narrow: str) -> str:
+    """A crossed rule's left and right keys of each record (``ord``) of ``narrow``: the first
+    level whose block forms at most ``max_block ** 2 / 2`` pairs. Only the blocks over that
+    bound are kept to be joined back (a few groups: a short probe for every record)."""
     depth, limit = len(rule.refine) + 1, int(rule.max_block or 0) ** 2 // 2
     ctes = [
-        f"""s{j} AS (SELECT h, a.n * b.n AS pairs
+        f"""s{j} AS MATERIALIZED (SELECT h
         FROM (SELECT l{i}_{j} AS h, count(*) AS n FROM {narrow} WHERE lok{i} GROUP BY 1) a
         JOIN (SELECT r{i}_{j} AS h, count(*) AS n FROM {narrow} WHERE rok{i} GROUP BY 1) b
-        USING (h))"""
+        USING (h) WHERE a.n * b.n > {limit})"""
         for j in range(depth - 1)
     ]
     joins = " ".join(
@@ -590,10 +608,7 @@ def _crossed_keys(rule: BlockingRule, i: int, narrow: str) -> str:
     )
     keys = []
     for side in ("l", "r"):
-        cases = " ".join(
-            f"WHEN coalesce({side}s{j}.pairs, 0) <= {limit} THEN {side}{i}_{j}"
-            for j in range(depth - 1)
-        )
+        cases = " ".join(f"WHEN {side}s{j}.h IS NULL THEN {side}{i}_{j}" for j in range(depth - 1))
         keys.append(
             f"CASE WHEN NOT {side}ok{i} THEN NULL {cases} ELSE {side}{i}_{depth - 1} END "
             f"AS {rule.key}_{side}key"
