@@ -91,6 +91,27 @@ def test_a_rule_over_the_limit_stops_with_its_name(small):
     count_comparisons(con, table, [*DEFAULT_BLOCKING_RULES, loose], max_comparisons=total)
 
 
+def test_an_unbounded_crossed_rule_counts_beside_bounded_rules_on_a_keyed_view(small):
+    """The count of each rule does not depend on the rules listed before it: an unbounded
+    crossed rule, then the bounded default rules, read from the view their keys were added to."""
+    con, table = small
+    crossed = BlockingRule(
+        name="given name against surname, same dob (unbounded)",
+        columns=("given_phon_1", "dob"),
+        right_columns=("surname_phon_1", "dob"),
+    )
+    keyed = add_block_keys(con, DEFAULT_BLOCKING_RULES, table, "keyed_mixed")
+    together = count_comparisons(con, keyed, [crossed, *DEFAULT_BLOCKING_RULES])
+    alone = pd.concat(
+        [
+            count_comparisons(con, keyed, [crossed]),
+            count_comparisons(con, keyed, DEFAULT_BLOCKING_RULES),
+        ],
+        ignore_index=True,
+    )
+    assert together.equals(alone)
+
+
 def test_the_default_rules_keep_nearly_every_true_pair():
     """Nearly every pair of one child's records is a candidate, and nearly all of the rest are
     connected through the child's other records (which clustering follows)."""

@@ -200,7 +200,7 @@ def count_comparisons(
             return count_comparisons(con, keyed, rules, max_comparisons=max_comparisons)
         finally:
             drop_block_keys(con, _COUNT_KEYS)
-    keys = _keys_beside(con, table, rules)
+    keys_table = _keys_beside(con, table, rules)
     rows = []
     for rule in rules:
         cols = list(rule.columns)
@@ -212,14 +212,14 @@ def count_comparisons(
                 f"""SELECT coalesce(sum(CASE WHEN windowed AND n - 1 > {window}
                                          THEN {window} * n - {window * (window + 1) // 2}
                                          ELSE n * (n - 1) / 2 END), 0), coalesce(max(n), 0)
-                FROM (SELECT count(*) AS n, max({rule.key}_pos) > 0 AS windowed FROM {keys}
+                FROM (SELECT count(*) AS n, max({rule.key}_pos) > 0 AS windowed FROM {keys_table}
                       WHERE {rule.key} IS NOT NULL GROUP BY {rule.key})"""
             ).fetchall()[0]
         elif rule.bounded:
             count, biggest = con.execute(
                 f"""SELECT coalesce(sum(l.n * r.n), 0), coalesce(max(l.n * r.n), 0) FROM
-                (SELECT {rule.key}_lkey AS k, count(*) n FROM {keys} WHERE {rule.key}_lkey IS NOT NULL GROUP BY 1) l
-                JOIN (SELECT {rule.key}_rkey AS k, count(*) n FROM {keys} WHERE {rule.key}_rkey IS NOT NULL GROUP BY 1) r
+                (SELECT {rule.key}_lkey AS k, count(*) n FROM {keys_table} WHERE {rule.key}_lkey IS NOT NULL GROUP BY 1) l
+                JOIN (SELECT {rule.key}_rkey AS k, count(*) n FROM {keys_table} WHERE {rule.key}_rkey IS NOT NULL GROUP BY 1) r
                 USING (k)"""
             ).fetchall()[0]
         elif rule.right_columns is None:
@@ -233,7 +233,7 @@ def count_comparisons(
             r_not_null = " AND ".join(f"{c} IS NOT NULL" for c in right)
             lk = ", ".join(f"{a} AS k{i}" for i, a in enumerate(cols))
             rk = ", ".join(f"{b} AS k{i}" for i, b in enumerate(right))
-            keys = ", ".join(f"k{i}" for i in range(len(cols)))
+            keys = ", ".join(f"k{i}" for i in range(len(cols)))  # the join's columns
             count, biggest = con.execute(
                 f"""SELECT coalesce(sum(l.n * r.n), 0), coalesce(max(l.n * r.n), 0) FROM
                     (SELECT {lk}, count(*) n FROM {table} WHERE {not_null} GROUP BY ALL) l JOIN
