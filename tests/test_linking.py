@@ -377,13 +377,16 @@ def small_input():
     return con
 
 
-def _fresh_settings(con) -> dict:
+def _fresh_linker(con):
+    """An untrained linker of the default settings over the model input."""
     creator = model_module._settings_creator(
         TrainingConfig(), Thresholds(), model_module.DEFAULT_BLOCKING_RULES
     )
-    return model_module._linker(
-        con, "linkage_model_input", creator, "duckdb"
-    ).misc.save_model_to_json()
+    return model_module._linker(con, "linkage_model_input", creator, "duckdb")
+
+
+def _fresh_settings(con) -> dict:
+    return _fresh_linker(con).misc.save_model_to_json()
 
 
 def _u_of(settings: dict) -> dict[tuple[str, str], float | None]:
@@ -404,10 +407,7 @@ def test_u_probabilities_from_every_pair_equal_splinks_own_estimate(small_input)
     every_pair = n * (n - 1) / 2
     ours = _fresh_settings(con)
     counts = estimate_u(con, "linkage_model_input", ours, max_pairs=every_pair, seed=0)
-    creator = model_module._settings_creator(
-        TrainingConfig(), Thresholds(), model_module.DEFAULT_BLOCKING_RULES
-    )
-    linker = model_module._linker(con, "linkage_model_input", creator, "duckdb")
+    linker = _fresh_linker(con)
     linker.training.estimate_u_using_random_sampling(
         max_pairs=every_pair * 2, seed=0, min_count_per_level=None, num_chunks=1
     )
