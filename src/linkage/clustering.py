@@ -30,7 +30,7 @@ import pandas as pd
 from linkage import _progress as progress
 from linkage.comparisons import (
     COMPONENT_COLUMNS,
-    GIVEN_NAMES_BRIDGED_SQL,
+    GIVEN_NAMES_CARRIED_SQL,
     conflict_prefilter_sql,
     conflict_rules,
     conflict_sql,
@@ -222,8 +222,8 @@ def _write_clusters(con: duckdb.DuckDBPyConnection, out: pd.DataFrame, records: 
 #: only add conflicts, so the rounds end; real data needs two or three).
 MAX_ROUNDS = 20
 
-#: Pairs tested for conflicts per query (bounds the memory of the joined rows).
-PAIRS_PER_CHUNK = 250_000
+#: Pairs joined for the cheap conflict test per query (bounds the memory of the joined rows).
+PAIRS_PER_CHUNK = 1_000_000
 
 #: The model-input columns the conflict conditions read (the same whatever the thresholds), and
 #: those the A-number support of the component is counted from; the component's columns
@@ -235,8 +235,21 @@ _CONFLICT_COLUMNS = sorted(
 )
 
 
-#: The columns of the third record that :data:`GIVEN_NAMES_BRIDGED_SQL` reads.
-_BRIDGE_COLUMNS = sorted(set(re.findall(r"\bc\.([a-z_0-9]+)", GIVEN_NAMES_BRIDGED_SQL)))
+#: The columns :func:`~linkage.comparisons.conflict_prefilter_sql` reads.
+_PREFILTER_COLUMNS = sorted(set(re.findall(r"\b[lr]\.([a-z_0-9]+)", conflict_prefilter_sql())))
+
+
+#: The columns of each side (``s``) and of the third record (``c``) that
+#: :data:`~linkage.comparisons.GIVEN_NAMES_CARRIED_SQL` reads.
+_CARRIED_COLUMNS = {
+    side: sorted(set(re.findall(rf"\b{side}\.([a-z_0-9]+)", GIVEN_NAMES_CARRIED_SQL)))
+    for side in ("s", "c")
+}
+
+
+def _struct_of(side: str, columns: list[str]) -> str:
+    """SQL: ``columns`` of the row ``side`` as a struct named ``side``."""
+    return f"struct_pack({', '.join(f'{c} := {side}.{c}' for c in columns)}) AS {side}"
 
 
 class _Scratch:
@@ -277,7 +290,7 @@ class _ConflictCheck:
         )
 
 
-#: The conflict rule a third record can set aside (see GIVEN_NAMES_BRIDGED_SQL).
+#: The conflict rule a third record can set aside (see GIVEN_NAMES_CARRIED_SQL).
 _BRIDGEABLE = "given_names_differ"
 
 
@@ -427,31 +440,41 @@ def _conflicts_inside(
     not checked before, and the number of pairs checked; only records where ``active`` is true
     (None: all) count. ``partition`` is the components and the groups inside them; a conflict
     that only differing given names make is set aside when a record of the component carries
-    both sides' given names (:data:`~linkage.comparisons.GIVEN_NAMES_BRIDGED_SQL`)."""
+    both sides' given names (:data:`~linkage.comparisons.GIVEN_NAMES_CARRIED_SQL`)."""
     components, groups = partition
     try:
         checked = _pairs_to_check(con, groups, links, edge_key, active, check.max_records)
         rows: list[np.ndarray] = []
         bridgeable: list[np.ndarray] = []
         for start in range(0, checked, PAIRS_PER_CHUNK):
-            # Both records are first joined as whole rows (structs ``l`` and ``r``), then
-            # tested: filtering inside the join made DuckDB evaluate the conditions ~10x slower.
-            # The cheap necessary condition drops most pairs before the costly test.
+            # Both records are joined as whole rows (structs ``l`` and ``r``) and kept when
+            # they pass the cheap necessary condition (no lambdas; about a fifth of the pairs
+            # inside components pass it); the costly tests then read those rows. Testing the
+            # costly conditions inside the join made DuckDB evaluate them ~10x slower, and
+            # joining every pair before the cheap test spent 3x the time copying rows.
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE {_Scratch.pair_rows} AS
+                WITH joined AS MATERIALIZED (
+                    SELECT c.idx_l, c.idx_r, {_struct_of("l", _PREFILTER_COLUMNS)}, {_struct_of("r", _PREFILTER_COLUMNS)}
+                    FROM {_Scratch.to_check} c
+                    JOIN {_Scratch.nodes} l ON l.idx = c.idx_l
+                    JOIN {_Scratch.nodes} r ON r.idx = c.idx_r
+                    WHERE c.chunk_row > {start} AND c.chunk_row <= {start + PAIRS_PER_CHUNK})
+                SELECT idx_l, idx_r FROM joined WHERE {check.prefilter}"""
+            )
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE {_Scratch.pair_rows} AS
                 SELECT c.idx_l, c.idx_r, l, r
-                FROM {_Scratch.to_check} c
+                FROM {_Scratch.pair_rows} c
                 JOIN {_Scratch.nodes} l ON l.idx = c.idx_l
-                JOIN {_Scratch.nodes} r ON r.idx = c.idx_r
-                WHERE c.chunk_row > {start} AND c.chunk_row <= {start + PAIRS_PER_CHUNK}"""
+                JOIN {_Scratch.nodes} r ON r.idx = c.idx_r"""
             )
             # Each rule at most once per pair, and only in WHERE clauses: a filter tests the
             # next condition of an OR on the rows the earlier ones left (a projection of the
             # same OR computed every rule on every row: 5x slower). The other rules first, then
             # given names on the pairs they leave: a conflict of given names only.
             found = con.execute(
-                f"""WITH candidates AS MATERIALIZED (
-                        SELECT * FROM {_Scratch.pair_rows} WHERE {check.prefilter}),
+                f"""WITH candidates AS (SELECT * FROM {_Scratch.pair_rows}),
                     other AS MATERIALIZED (
                         SELECT idx_l, idx_r FROM candidates WHERE {check.others}),
                     rest AS MATERIALIZED (
@@ -526,15 +549,28 @@ def _bridged(
             -- same names, and the test reads nothing else of the third record
             representatives AS (
                 SELECT x.i, min(x.idx) AS idx FROM both_sides x JOIN {_Scratch.nodes} n USING (idx)
-                GROUP BY x.i, {", ".join(f"n.{c}" for c in _BRIDGE_COLUMNS)}),
+                GROUP BY x.i, {", ".join(f"n.{c}" for c in _CARRIED_COLUMNS["c"])}),
             triples AS MATERIALIZED (
-                SELECT p.i, a, b, c
+                SELECT p.i, p.idx_a, p.idx_b, x.idx AS idx_c
                 FROM representatives x JOIN p USING (i)
-                JOIN {_Scratch.nodes} c ON c.idx = x.idx
-                JOIN {_Scratch.nodes} a ON a.idx = p.idx_a
-                JOIN {_Scratch.nodes} b ON b.idx = p.idx_b
-                WHERE x.idx <> p.idx_a AND x.idx <> p.idx_b)
-            SELECT DISTINCT i FROM triples WHERE {GIVEN_NAMES_BRIDGED_SQL}"""
+                WHERE x.idx <> p.idx_a AND x.idx <> p.idx_b),
+            -- the test is of one side and the third record: each pair of records once, and each
+            -- pair of name contents once (a record meets many third records, namesakes repeat)
+            sides AS MATERIALIZED (
+                SELECT x.idx_s, x.idx_c, {_struct_of("s", _CARRIED_COLUMNS["s"])},
+                       {_struct_of("c", _CARRIED_COLUMNS["c"])}
+                FROM (SELECT idx_a AS idx_s, idx_c FROM triples
+                      UNION SELECT idx_b, idx_c FROM triples) x
+                JOIN {_Scratch.nodes} s ON s.idx = x.idx_s
+                JOIN {_Scratch.nodes} c ON c.idx = x.idx_c),
+            carried AS MATERIALIZED (
+                SELECT s, c FROM (SELECT DISTINCT s, c FROM sides) WHERE {GIVEN_NAMES_CARRIED_SQL}),
+            carrying AS MATERIALIZED (
+                SELECT x.idx_s, x.idx_c FROM sides x JOIN carried k
+                ON x.s IS NOT DISTINCT FROM k.s AND x.c IS NOT DISTINCT FROM k.c)
+            SELECT DISTINCT t.i FROM triples t
+            JOIN carrying a ON a.idx_s = t.idx_a AND a.idx_c = t.idx_c
+            JOIN carrying b ON b.idx_s = t.idx_b AND b.idx_c = t.idx_c"""
         ).fetchnumpy()
     finally:
         con.unregister(_Scratch.bridge_pairs)

@@ -23,7 +23,7 @@ from linkage.thresholds import Thresholds
 __all__ = [
     "MODEL_INPUT_SQL",
     "COMPARISON_NAMES",
-    "GIVEN_NAMES_BRIDGED_SQL",
+    "GIVEN_NAMES_CARRIED_SQL",
     "conflict_prefilter_sql",
     "conflict_rules",
     "conflict_sql",
@@ -345,13 +345,11 @@ def conflict_rules(thresholds: Thresholds = _DEFAULT) -> dict[str, str]:
     }
 
 
-#: SQL over three model-input rows ``a``, ``b``, ``c``: ``c`` carries every given name of ``a``
-#: and of ``b`` ("MARIA JOSE" against "MARIA" and "PEPE"). Two records of one child may each keep
-#: a different one of its given names; a third record that holds both shows they are one child,
-#: and clustering then sets aside a ``given_names_differ`` conflict between them.
-GIVEN_NAMES_BRIDGED_SQL = (
-    f"len(c.given_token_keys) > 1 AND {_unexplained('a', 'c')} = 0 AND {_unexplained('b', 'c')} = 0"
-)
+#: SQL over two model-input rows ``s`` and ``c``: ``c`` has two given names or more and carries
+#: every given name of ``s``. Two records of one child may each keep a different one of its given
+#: names ("MARIA" and "PEPE"); a third record that carries both ("MARIA JOSE") shows they are one
+#: child, and clustering then sets aside a ``given_names_differ`` conflict between them.
+GIVEN_NAMES_CARRIED_SQL = f"len(c.given_token_keys) > 1 AND {_unexplained('s', 'c')} = 0"
 
 
 def conflict_sql(thresholds: Thresholds = _DEFAULT) -> str:
