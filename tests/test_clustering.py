@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from linkage import link, normalize, tables
-from linkage.clustering import cluster
+from linkage.clustering import _components, cluster
 from linkage.handoff import identity_statuses
 from linkage.model import Model, TrainingConfig, prepare_input, train
 from linkage.synthetic import generate
@@ -152,6 +152,45 @@ def test_links_below_the_threshold_do_not_join_and_lone_records_have_no_link_pro
     assert clusters["identity_id"].nunique() == 11
     assert clusters.loc["A3", "link_probability"] == pytest.approx(0.999)
     assert clusters.drop(index=["A3", "B3"])["link_probability"].isna().all()
+
+
+def _union_find_labels(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Each record's component as its smallest index, by a plain union-find (the reference)."""
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        ra, rb = find(a), find(b)
+        parent[max(ra, rb)] = min(ra, rb)
+    return np.array([find(x) for x in range(n)])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_components_are_the_connected_records_labelled_by_their_smallest_index(seed):
+    """Long chains in shuffled order (the hardest case for label propagation), stars, pairs and
+    records alone, against a plain union-find."""
+    rng = np.random.default_rng(seed)
+    n = 20_000
+    order = rng.permutation(n)
+    chain = order[:5_000]  # one chain of 5,000 records, linked in a random order
+    star = order[5_000:5_500]
+    pairs = order[5_500:9_500].reshape(-1, 2)
+    edges = [np.column_stack([chain[:-1], chain[1:]]),
+             np.column_stack([np.full(len(star) - 1, star[0]), star[1:]]), pairs,
+             rng.integers(9_500, n, size=(3_000, 2))]  # fmt: skip
+    edges = np.concatenate(edges)[rng.permutation(sum(len(e) for e in edges))]
+    flip = rng.random(len(edges)) < 0.5
+    edges[flip] = edges[flip][:, ::-1]
+    labels = _components(n, edges[:, 0], edges[:, 1])
+    np.testing.assert_array_equal(labels, _union_find_labels(n, edges[:, 0], edges[:, 1]))
+    assert labels[chain].min() == labels[chain].max() == chain.min()
+    assert np.array_equal(
+        _components(5, np.empty(0, np.int64), np.empty(0, np.int64)), np.arange(5)
+    )
 
 
 def _bridged_family(extra_links: list[tuple[str, str, float]]):

@@ -45,23 +45,27 @@ logger = logging.getLogger("linkage")
 
 
 def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Connected-component labels (the smallest member index) by vectorised label propagation."""
+    """Connected-component labels (the smallest member index), vectorised: each round hooks the
+    root of every link's larger side under the smaller root, then jumps pointers until every
+    record points at its root. Hooking roots (not the records themselves, which only moved a
+    label one link per round) takes a few rounds whatever the chains' length: 6 at 500,000
+    children."""
     labels = np.arange(n, dtype=np.int64)
-    if len(left) == 0:
-        return labels
     while True:
-        low = np.minimum(labels[left], labels[right])
-        before = labels.copy()
-        np.minimum.at(labels, left, low)
-        np.minimum.at(labels, right, low)
-        labels = labels[labels]  # pointer jumping
+        low, high = labels[left], labels[right]
+        apart = low != high
+        if not apart.any():
+            return labels
+        low, high = low[apart], high[apart]
+        smaller = np.minimum(low, high)
+        # labels[x] <= x always holds, so a root is the smallest index of the records under it
+        np.minimum.at(labels, low, smaller)
+        np.minimum.at(labels, high, smaller)
         while True:
             jumped = labels[labels]
             if np.array_equal(jumped, labels):
                 break
             labels = jumped
-        if np.array_equal(before, labels):
-            return labels
 
 
 def _strongest_link(
@@ -118,10 +122,30 @@ def cluster(
             absent from ``nodes`` are ignored.
     """
     thresholds = thresholds or Thresholds()
-    ids = con.execute(f"SELECT unique_id FROM {nodes} ORDER BY unique_id").df()
-    left, right, prob = _links(con, pairs, nodes, thresholds.match_probability)
-    n = len(ids)
-    must, cannot = _decided(ids, decisions)
+    # Each record's number (its rank by unique_id), kept in SQL: Python holds only numbers.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {_Scratch.ids} AS
+        SELECT unique_id, row_number() OVER (ORDER BY unique_id) - 1 AS idx FROM {nodes}"""
+    )
+    try:
+        return _cluster(con, thresholds, prevent_conflicts, pairs, nodes, records, decisions)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_Scratch.ids}")
+
+
+def _cluster(
+    con: duckdb.DuckDBPyConnection,
+    thresholds: Thresholds,
+    prevent_conflicts: bool,
+    pairs: str,
+    nodes: str,
+    records: str,
+    decisions: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """:func:`cluster` once the records are numbered (the ids scratch table)."""
+    n = int(con.execute(f"SELECT count(*) FROM {_Scratch.ids}").fetchall()[0][0])
+    left, right, prob = _links(con, pairs, thresholds.match_probability)
+    must, cannot = _decided(con, decisions)
     if len(must):
         left = np.concatenate([must[:, 0], left])
         right = np.concatenate([must[:, 1], right])
@@ -130,7 +154,7 @@ def cluster(
     refused = 0
     if prevent_conflicts and len(prob):
         labels, refused = _cluster_without_conflicts(
-            con, ids, labels, (left, right), nodes, thresholds, decided=(must, cannot)
+            con, labels, (left, right), nodes, thresholds, decided=(must, cannot)
         )
     logger.info(
         "clustering: %s links, %s refused (conflicting, or over the identity size cap)",
@@ -139,10 +163,10 @@ def cluster(
     )
     out = pd.DataFrame(
         {
-            "unique_id": ids["unique_id"].to_numpy(),
-            # identity_id from the smallest unique_id of the identity (ids are sorted, label =
-            # min index).
-            "first_uid": ids["unique_id"].to_numpy()[labels],
+            "idx": np.arange(n),
+            # identity_id from the smallest unique_id of the identity (records are numbered in
+            # unique_id order, label = min index).
+            "first_idx": labels,
             # Weakest link: for each record its best link to a member of its identity; min per
             # identity.
             "best": _strongest_link(n, left, right, prob, labels[left] == labels[right]),
@@ -163,33 +187,42 @@ def cluster(
     )
 
 
-def _decided(ids: pd.DataFrame, decisions: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
-    """Reviewers' ``same`` and ``different`` pairs as ``(n, 2)`` arrays of record numbers."""
+def _decided(
+    con: duckdb.DuckDBPyConnection, decisions: pd.DataFrame | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reviewers' ``same`` and ``different`` pairs as ``(n, 2)`` arrays of record numbers (pairs
+    naming a record not numbered, or one record twice, left out)."""
     empty = np.empty((0, 2), dtype=np.int64)
     if decisions is None or decisions.empty:
         return empty, empty
-    index = pd.Series(np.arange(len(ids)), index=ids["unique_id"].to_numpy())
-    a = decisions["unique_id_l"].map(index)
-    b = decisions["unique_id_r"].map(index)
-    known = a.notna() & b.notna() & (a != b)
-    pairs = np.column_stack([a[known], b[known]]).astype(np.int64).reshape(-1, 2)
-    pairs = np.column_stack([pairs.min(axis=1), pairs.max(axis=1)])
-    kind = decisions.loc[known, "decision"].to_numpy()
-    return pairs[kind == "same"], pairs[kind == "different"]
+    frame = scratch("decided")
+    con.register(frame, decisions[["unique_id_l", "unique_id_r", "decision"]])
+    try:
+        found = con.execute(
+            f"""SELECT least(a.idx, b.idx) AS a, greatest(a.idx, b.idx) AS b,
+                       d.decision = 'same' AS same
+            FROM {frame} d
+            JOIN {_Scratch.ids} a ON a.unique_id = d.unique_id_l
+            JOIN {_Scratch.ids} b ON b.unique_id = d.unique_id_r
+            WHERE a.idx <> b.idx AND d.decision IN ('same', 'different')"""
+        ).fetchnumpy()
+    finally:
+        con.unregister(frame)
+    pairs = np.column_stack([found["a"], found["b"]]).astype(np.int64).reshape(-1, 2)
+    same = np.asarray(found["same"], dtype=bool)
+    return pairs[same], pairs[~same]
 
 
 def _links(
-    con: duckdb.DuckDBPyConnection, pairs: str, nodes: str, threshold: float
+    con: duckdb.DuckDBPyConnection, pairs: str, threshold: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The links (pairs at or above ``threshold``), strongest first, as record numbers in
-    ``unique_id`` order (numbered in SQL, so they come back as integer arrays) and probabilities."""
+    """The links (pairs at or above ``threshold``), strongest first, as record numbers (the ids
+    scratch table) and probabilities."""
     edges = con.execute(
-        f"""WITH ids AS (
-                SELECT unique_id, row_number() OVER (ORDER BY unique_id) - 1 AS idx FROM {nodes})
-            SELECT a.idx AS l, b.idx AS r, p.match_probability
+        f"""SELECT a.idx AS l, b.idx AS r, p.match_probability
             FROM {pairs} p
-            JOIN ids a ON a.unique_id = p.unique_id_l
-            JOIN ids b ON b.unique_id = p.unique_id_r
+            JOIN {_Scratch.ids} a ON a.unique_id = p.unique_id_l
+            JOIN {_Scratch.ids} b ON b.unique_id = p.unique_id_r
             WHERE p.match_probability >= {float(threshold)}
             ORDER BY p.match_probability DESC, p.unique_id_l, p.unique_id_r"""
     ).fetchnumpy()
@@ -201,17 +234,21 @@ def _links(
 
 
 def _write_clusters(con: duckdb.DuckDBPyConnection, out: pd.DataFrame, records: str) -> None:
-    """The clusters table from each record's identity (``first_uid``) and links."""
+    """The clusters table from each record's identity (the number of its first record,
+    ``first_idx``) and links."""
     frame = scratch("cluster_frame")
-    con.register(frame, out[["unique_id", "first_uid", "link_probability", "contested_link"]])
+    con.register(frame, out[["idx", "first_idx", "link_probability", "contested_link"]])
     try:
         con.execute(
             f"""CREATE OR REPLACE TABLE {CLUSTERS} AS
             SELECT r.unique_id, r.source, r.record_id,
-                'ID-' || substr(md5(c.first_uid), 1, 12) AS identity_id,
+                'ID-' || substr(md5(f.unique_id), 1, 12) AS identity_id,
                 CAST(c.link_probability AS DOUBLE) AS link_probability,
                 CAST(c.contested_link AS DOUBLE) AS contested_link
-            FROM {records} r JOIN {frame} c USING (unique_id)
+            FROM {records} r
+            JOIN {_Scratch.ids} i USING (unique_id)
+            JOIN {frame} c ON c.idx = i.idx
+            JOIN {_Scratch.ids} f ON f.idx = c.first_idx
             ORDER BY identity_id, r.unique_id"""
         )
     finally:
@@ -255,6 +292,7 @@ def _struct_of(side: str, columns: list[str]) -> str:
 class _Scratch:
     """The names of the scratch tables of one conflict check."""
 
+    ids = scratch("record_numbers")
     nodes = scratch("conflict_nodes")
     checked = scratch("checked")
     multi = scratch("multi")
@@ -296,7 +334,6 @@ _BRIDGEABLE = "given_names_differ"
 
 def _cluster_without_conflicts(
     con: duckdb.DuckDBPyConnection,
-    ids: pd.DataFrame,
     labels: np.ndarray,
     links: tuple[np.ndarray, np.ndarray],
     nodes: str,
@@ -323,18 +360,12 @@ def _cluster_without_conflicts(
     multi = scratch("multi")
     con.register(
         multi,
-        pd.DataFrame(
-            {
-                "unique_id": ids["unique_id"].to_numpy()[in_multi],
-                "idx": in_multi,
-                "comp": labels[in_multi],
-            }
-        ),
+        pd.DataFrame({"idx": in_multi, "comp": labels[in_multi]}),
     )
     try:
         rows = (
             f"(SELECT m.idx, m.comp, {', '.join(f'n.{c}' for c in _CONFLICT_COLUMNS)} "
-            f"FROM {multi} m JOIN {nodes} n USING (unique_id))"
+            f"FROM {multi} m JOIN {_Scratch.ids} i USING (idx) JOIN {nodes} n USING (unique_id))"
         )
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {_Scratch.nodes} AS
