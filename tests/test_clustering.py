@@ -212,6 +212,49 @@ def _bridged_family(extra_links: list[tuple[str, str, float]]):
     return con
 
 
+def _one_child_under_two_given_names(bridge_given: str):
+    """Clustered: a girl written "María" by CBP and "José" by ICE (no A-numbers: a conflict of
+    given names alone), linked through two HHS records written ``bridge_given`` (the same content
+    twice); and another girl, "María" and "José" Pérez, linked to each other only. Returns the
+    partition of record ids."""
+
+    def row(record_id: str, given: str, surname: str) -> dict[str, str]:
+        return {"record_id": record_id, "first_name": given, "last_name": surname,
+                "dob": "04/19/2009", "sex": "F", "event_date": "03/01/2021"}  # fmt: skip
+
+    frames = {
+        "cbp": pd.DataFrame([row("M1", "María", "López Chub"), row("N1", "María", "Pérez")]),
+        "ice": pd.DataFrame([row("M2", "José", "López Chub"), row("N2", "José", "Pérez")]),
+        "hhs": pd.DataFrame([row("M3", bridge_given, "López"), row("M4", bridge_given, "López")]),
+    }
+    con = normalize(frames).con
+    prepare_input(con)
+    links = [("cbp:M1", "hhs:M3", 0.99), ("ice:M2", "hhs:M3", 0.99), ("ice:M2", "hhs:M4", 0.98),
+             ("cbp:M1", "ice:M2", 0.9), ("cbp:N1", "ice:N2", 0.99)]  # fmt: skip
+    con.register("_pairs", pd.DataFrame(links, columns=["unique_id_l", "unique_id_r",
+                                                        "match_probability"]))  # fmt: skip
+    con.execute(f"CREATE TABLE {tables.PAIRS} AS SELECT * FROM _pairs")
+    cluster(con)
+    return _partition(con.table(tables.CLUSTERS).df())
+
+
+def test_a_record_carrying_both_given_names_sets_aside_their_conflict_in_its_component_only():
+    """ "María José" on two HHS records shows that "María" and "José" are one girl: her four
+    records are one identity. The other girl's "María" and "José" have no such record in their
+    component, and stay apart, though the HHS records' names would carry theirs too."""
+    assert _one_child_under_two_given_names("María José") == {
+        frozenset({"M1", "M2", "M3", "M4"}),
+        frozenset({"N1"}),
+        frozenset({"N2"}),
+    }
+
+
+def test_without_a_record_carrying_both_given_names_the_conflict_splits_the_child():
+    partition = _one_child_under_two_given_names("María")
+    assert not any({"M1", "M2"} <= group for group in partition)
+    assert {frozenset({"N1"}), frozenset({"N2"})} <= partition
+
+
 def test_a_chain_too_large_to_check_whole_is_still_split_at_its_conflicts():
     """Twins A and B joined only through a record that conflicts with neither ("María López",
     no A-number): no scored link conflicts, yet they must not end in one identity. The component

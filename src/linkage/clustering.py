@@ -547,61 +547,64 @@ def _bridged(
     )
     con.register(_Scratch.members, pd.DataFrame({"idx": members, "comp": components[members]}))
     try:
-        # Cheap first: a bridging record has two given names or more and shares a name (or its
-        # sound) with each side; only those triples pay for the name accounting. The shared
-        # names are found by joining on the names themselves (each side's given names against
-        # the tokens of the component's records), not by testing every record of the component
-        # against every pair: that was pairs x members (10.9 M triples, 140 s, at 500,000
-        # children, where 23 components of up to 3,385 records held 5,472 such pairs).
+        # The test reads only names: one side's given names against a third record's names.
+        # So it runs once per pair of name contents (namesakes of a large component repeat
+        # them), not once per (pair, third record): that was 503,122 triples for 2,924 pairs in
+        # 18 components at 500,000 children. Cheap first: a third record has two given names or
+        # more and shares a name (or its sound) with the side, found by joining on the names
+        # within the component. A third record whose content carries both sides' names is
+        # neither side: a side that carried the other's given names would not conflict with it.
+        s_cols = ", ".join(f"{c} := n.{c}" for c in _CARRIED_COLUMNS["s"])
+        c_cols = ", ".join(f"{c} := n.{c}" for c in _CARRIED_COLUMNS["c"])
         found = con.execute(
             f"""WITH
             p AS (SELECT * FROM {_Scratch.bridge_pairs}),
-            c AS (SELECT m.idx, m.comp, n.all_tokens, n.all_phonetic
-                  FROM {_Scratch.members} m JOIN {_Scratch.nodes} n USING (idx)
-                  WHERE len(n.given_set) >= 2),
+            s_rows AS MATERIALIZED (
+                SELECT x.comp, x.idx,
+                       struct_pack({s_cols}, given_set := n.given_set,
+                                   given_phon_set := n.given_phon_set) AS s
+                FROM (SELECT comp, idx_a AS idx FROM p UNION SELECT comp, idx_b FROM p) x
+                JOIN {_Scratch.nodes} n USING (idx)),
+            s_content AS MATERIALIZED (
+                SELECT s, row_number() OVER () AS sk FROM (SELECT DISTINCT s FROM s_rows)),
+            s_keyed AS MATERIALIZED (
+                SELECT r.comp, r.idx, k.sk FROM s_rows r JOIN s_content k
+                ON r.s IS NOT DISTINCT FROM k.s),
+            c_rows AS MATERIALIZED (
+                SELECT DISTINCT m.comp, struct_pack({c_cols}) AS c
+                FROM {_Scratch.members} m JOIN {_Scratch.nodes} n USING (idx)
+                WHERE len(n.given_set) >= 2),
+            c_content AS MATERIALIZED (
+                SELECT c, row_number() OVER () AS ck FROM (SELECT DISTINCT c FROM c_rows)),
+            c_keyed AS MATERIALIZED (
+                SELECT r.comp, k.ck FROM c_rows r JOIN c_content k
+                ON r.c IS NOT DISTINCT FROM k.c),
             c_tokens AS MATERIALIZED (
-                SELECT idx, comp, unnest(all_tokens) AS t FROM c
-                UNION SELECT idx, comp, '~' || unnest(all_phonetic) FROM c),
-            a_tokens AS (
-                SELECT p.i, p.comp, unnest(n.given_set) AS t
-                FROM p JOIN {_Scratch.nodes} n ON n.idx = p.idx_a
-                UNION SELECT p.i, p.comp, '~' || unnest(n.given_phon_set)
-                FROM p JOIN {_Scratch.nodes} n ON n.idx = p.idx_a),
-            b_tokens AS (
-                SELECT p.i, p.comp, unnest(n.given_set) AS t
-                FROM p JOIN {_Scratch.nodes} n ON n.idx = p.idx_b
-                UNION SELECT p.i, p.comp, '~' || unnest(n.given_phon_set)
-                FROM p JOIN {_Scratch.nodes} n ON n.idx = p.idx_b),
-            both_sides AS (
-                SELECT s.i, c.idx FROM a_tokens s JOIN c_tokens c USING (comp, t)
-                INTERSECT
-                SELECT s.i, c.idx FROM b_tokens s JOIN c_tokens c USING (comp, t)),
-            -- one record per pair and name content: namesakes of a large component carry the
-            -- same names, and the test reads nothing else of the third record
-            representatives AS (
-                SELECT x.i, min(x.idx) AS idx FROM both_sides x JOIN {_Scratch.nodes} n USING (idx)
-                GROUP BY x.i, {", ".join(f"n.{c}" for c in _CARRIED_COLUMNS["c"])}),
-            triples AS MATERIALIZED (
-                SELECT p.i, p.idx_a, p.idx_b, x.idx AS idx_c
-                FROM representatives x JOIN p USING (i)
-                WHERE x.idx <> p.idx_a AND x.idx <> p.idx_b),
-            -- the test is of one side and the third record: each pair of records once, and each
-            -- pair of name contents once (a record meets many third records, namesakes repeat)
-            sides AS MATERIALIZED (
-                SELECT x.idx_s, x.idx_c, {_struct_of("s", _CARRIED_COLUMNS["s"])},
-                       {_struct_of("c", _CARRIED_COLUMNS["c"])}
-                FROM (SELECT idx_a AS idx_s, idx_c FROM triples
-                      UNION SELECT idx_b, idx_c FROM triples) x
-                JOIN {_Scratch.nodes} s ON s.idx = x.idx_s
-                JOIN {_Scratch.nodes} c ON c.idx = x.idx_c),
+                SELECT x.comp, x.ck, t.t FROM c_keyed x JOIN (
+                    SELECT ck, unnest(c.all_tokens) AS t FROM c_content
+                    UNION SELECT ck, '~' || unnest(c.all_phonetic) FROM c_content) t USING (ck)),
+            s_tokens AS (
+                SELECT x.comp, x.sk, t.t FROM (SELECT DISTINCT comp, sk FROM s_keyed) x JOIN (
+                    SELECT sk, unnest(s.given_set) AS t FROM s_content
+                    UNION SELECT sk, '~' || unnest(s.given_phon_set) FROM s_content) t USING (sk)),
+            candidates AS MATERIALIZED (
+                SELECT DISTINCT s.comp, s.sk, c.ck FROM s_tokens s JOIN c_tokens c USING (comp, t)),
             carried AS MATERIALIZED (
-                SELECT s, c FROM (SELECT DISTINCT s, c FROM sides) WHERE {GIVEN_NAMES_CARRIED_SQL}),
+                SELECT x.sk, x.ck FROM (SELECT DISTINCT sk, ck FROM candidates) x
+                JOIN s_content USING (sk) JOIN c_content USING (ck)
+                WHERE {GIVEN_NAMES_CARRIED_SQL}),
             carrying AS MATERIALIZED (
-                SELECT x.idx_s, x.idx_c FROM sides x JOIN carried k
-                ON x.s IS NOT DISTINCT FROM k.s AND x.c IS NOT DISTINCT FROM k.c)
-            SELECT DISTINCT t.i FROM triples t
-            JOIN carrying a ON a.idx_s = t.idx_a AND a.idx_c = t.idx_c
-            JOIN carrying b ON b.idx_s = t.idx_b AND b.idx_c = t.idx_c"""
+                SELECT comp, sk, ck FROM candidates JOIN carried USING (sk, ck)),
+            pair_keys AS MATERIALIZED (
+                SELECT p.i, p.comp, a.sk AS sk_a, b.sk AS sk_b FROM p
+                JOIN s_keyed a ON a.idx = p.idx_a JOIN s_keyed b ON b.idx = p.idx_b),
+            carried_a AS MATERIALIZED (
+                SELECT q.i, x.ck FROM pair_keys q
+                JOIN carrying x ON x.comp = q.comp AND x.sk = q.sk_a),
+            carried_b AS MATERIALIZED (
+                SELECT q.i, x.ck FROM pair_keys q
+                JOIN carrying x ON x.comp = q.comp AND x.sk = q.sk_b)
+            SELECT DISTINCT i FROM carried_a JOIN carried_b USING (i, ck)"""
         ).fetchnumpy()
     finally:
         con.unregister(_Scratch.bridge_pairs)
