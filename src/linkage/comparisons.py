@@ -274,14 +274,16 @@ COMPONENT_COLUMNS = ("number_support", "number_sources")
 def number_support_sql(rows: str, group: str) -> str:
     """SQL (a subquery): ``rows`` (with ``source``, ``a_number`` and ``given_phon_1``) with the
     :data:`COMPONENT_COLUMNS` added over the groups of its column ``group``."""
-    return f"""(WITH base AS (SELECT * FROM {rows}),
-        support AS (SELECT {group}, a_number, given_phon_1, count(*) AS number_support,
-                           list(DISTINCT source ORDER BY source) AS number_sources
-                    FROM base WHERE a_number IS NOT NULL AND given_phon_1 IS NOT NULL
-                    GROUP BY ALL)
+    # ``rows`` is read twice, not once through a CTE: the count reads four of its columns, and
+    # a CTE would copy every column of every row first (1.3 s of 2.5 s at 250,000 children).
+    return f"""(WITH support AS NOT MATERIALIZED (
+            SELECT {group}, a_number, given_phon_1, count(*) AS number_support,
+                   list(DISTINCT source ORDER BY source) AS number_sources
+            FROM {rows} WHERE a_number IS NOT NULL AND given_phon_1 IS NOT NULL
+            GROUP BY ALL)
         SELECT base.*, coalesce(support.number_support, 0) AS number_support,
                support.number_sources
-        FROM base LEFT JOIN support USING ({group}, a_number, given_phon_1))"""
+        FROM {rows} base LEFT JOIN support USING ({group}, a_number, given_phon_1))"""
 
 
 def conflict_rules(thresholds: Thresholds = _DEFAULT) -> dict[str, str]:
