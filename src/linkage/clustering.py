@@ -284,13 +284,15 @@ _CARRIED_COLUMNS = {
 }
 
 
-def _struct_of(side: str, columns: list[str]) -> str:
-    """SQL: ``columns`` of the row ``side`` as a struct named ``side``."""
-    return f"struct_pack({', '.join(f'{c} := {side}.{c}' for c in columns)}) AS {side}"
+def _struct_of(name: str, columns: list[str], source: str | None = None) -> str:
+    """SQL: ``columns`` of the row ``source`` (default: ``name``) as a struct named ``name``."""
+    fields = ", ".join(f"{c} := {source or name}.{c}" for c in columns)
+    return f"struct_pack({fields}) AS {name}"
 
 
 class _Scratch:
-    """The names of the scratch tables of one conflict check."""
+    """The names of the scratch tables of one clustering run (the records' numbers) and of its
+    conflict check."""
 
     ids = scratch("record_numbers")
     nodes = scratch("conflict_nodes")
@@ -478,11 +480,13 @@ def _conflicts_inside(
         rows: list[np.ndarray] = []
         bridgeable: list[np.ndarray] = []
         for start in range(0, checked, PAIRS_PER_CHUNK):
-            # Both records are joined as whole rows (structs ``l`` and ``r``) and kept when
-            # they pass the cheap necessary condition (no lambdas; about a fifth of the pairs
-            # inside components pass it); the costly tests then read those rows. Testing the
-            # costly conditions inside the join made DuckDB evaluate them ~10x slower, and
-            # joining every pair before the cheap test spent 3x the time copying rows.
+            # The pairs are first joined to the few columns of the cheap necessary condition (no
+            # lambdas; about a fifth of the pairs inside components pass it), and only those that
+            # pass are joined as whole rows (structs ``l`` and ``r``) for the costly tests; the
+            # second statement replaces the table of passing pairs with their rows. The narrow
+            # join is MATERIALIZED: with the condition in its WHERE, DuckDB moved the condition
+            # into the hash join, ~10x slower; joining every pair whole first spent 3x the time
+            # copying rows.
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE {_Scratch.pair_rows} AS
                 WITH joined AS MATERIALIZED (
@@ -505,11 +509,10 @@ def _conflicts_inside(
             # same OR computed every rule on every row: 5x slower). The other rules first, then
             # given names on the pairs they leave: a conflict of given names only.
             found = con.execute(
-                f"""WITH candidates AS (SELECT * FROM {_Scratch.pair_rows}),
-                    other AS MATERIALIZED (
-                        SELECT idx_l, idx_r FROM candidates WHERE {check.others}),
+                f"""WITH other AS MATERIALIZED (
+                        SELECT idx_l, idx_r FROM {_Scratch.pair_rows} WHERE {check.others}),
                     rest AS MATERIALIZED (
-                        SELECT * FROM candidates c WHERE NOT EXISTS (
+                        SELECT * FROM {_Scratch.pair_rows} c WHERE NOT EXISTS (
                             SELECT 1 FROM other o WHERE o.idx_l = c.idx_l AND o.idx_r = c.idx_r))
                     SELECT idx_l, idx_r, FALSE AS given_only FROM other
                     UNION ALL
@@ -554,15 +557,13 @@ def _bridged(
         # more and shares a name (or its sound) with the side, found by joining on the names
         # within the component. A third record whose content carries both sides' names is
         # neither side: a side that carried the other's given names would not conflict with it.
-        s_cols = ", ".join(f"{c} := n.{c}" for c in _CARRIED_COLUMNS["s"])
-        c_cols = ", ".join(f"{c} := n.{c}" for c in _CARRIED_COLUMNS["c"])
+        # a side's content: what the test reads of it, and the names the cheap join reads
+        side = sorted({*_CARRIED_COLUMNS["s"], "given_set", "given_phon_set"})
         found = con.execute(
             f"""WITH
             p AS (SELECT * FROM {_Scratch.bridge_pairs}),
             s_rows AS MATERIALIZED (
-                SELECT x.comp, x.idx,
-                       struct_pack({s_cols}, given_set := n.given_set,
-                                   given_phon_set := n.given_phon_set) AS s
+                SELECT x.comp, x.idx, {_struct_of("s", side, "n")}
                 FROM (SELECT comp, idx_a AS idx FROM p UNION SELECT comp, idx_b FROM p) x
                 JOIN {_Scratch.nodes} n USING (idx)),
             s_content AS MATERIALIZED (
@@ -571,7 +572,7 @@ def _bridged(
                 SELECT r.comp, r.idx, k.sk FROM s_rows r JOIN s_content k
                 ON r.s IS NOT DISTINCT FROM k.s),
             c_rows AS MATERIALIZED (
-                SELECT DISTINCT m.comp, struct_pack({c_cols}) AS c
+                SELECT DISTINCT m.comp, {_struct_of("c", _CARRIED_COLUMNS["c"], "n")}
                 FROM {_Scratch.members} m JOIN {_Scratch.nodes} n USING (idx)
                 WHERE len(n.given_set) >= 2),
             c_content AS MATERIALIZED (
