@@ -84,7 +84,8 @@ PLAIN_NAMES = (
     "clerical_labels", "clusters_exact_join", "identities_exact_join", "source_cbp", "source_ice",
     "source_hhs", "source_eoir", "labels", "truth", "children", "cells", "stage", "_stage",
     "_conflict_nodes", "_checked", "_to_check", "_pair_rows", "_members", "_scored", "_multi",
-    "_cluster_frame", "_labels_frame", "_record_numbers", "_decided", "tmp_stage", "linkage", "sources", "summary", "result_df",
+    "_cluster_frame", "_labels_frame", "_record_numbers", "_decided", "tmp_stage", "linkage",
+    "sources", "summary", "result_df",
 )  # fmt: skip
 
 
