@@ -4,10 +4,10 @@ For each number of children (``--children``, default 60,000 125,000 250,000 500,
 extracts ``bench_scale.py`` caches (generated here when absent, same layout and seed):
 
 1. read and normalise the extracts and build the model input, as ``link`` does;
-2. for the default blocking rules (blocks bounded at ``max_block`` records) and for the same rules
-   unbounded (every pair of a block: the rules before bounded blocks), count the distinct candidate
-   pairs (as Splink forms them: a pair is counted by the first rule that makes it) in all and per
-   record;
+2. for the default blocking rules (each bounded at its own ``max_block``, or every bounded rule
+   at ``--max-block``) and for the same rules unbounded (every pair of a block: the rules before
+   bounded blocks), count the distinct candidate pairs (as Splink forms them: a pair is counted
+   by the first rule that makes it) in all and per record;
 3. against the truth: the true pairs (two records of one child) that are candidates
    (*direct*), and those whose records are connected by true candidate pairs (*connected*: what
    clustering can reach, since an identity is a connected component of links).
@@ -40,9 +40,14 @@ from bench_scale import DEFAULT_CACHE, DEFAULT_CHILDREN, prepare  # noqa: E402
 logger = logging.getLogger("bench_blocking")
 
 
-def measure(folder: Path, bounds: Sequence[int | None]) -> list[dict[str, Any]]:
+#: The default rules with their own bounds (:data:`linkage.blocking.DEFAULT_BLOCKING_RULES`).
+OWN_BOUNDS = "own"
+
+
+def measure(folder: Path, bounds: Sequence[int | str | None]) -> list[dict[str, Any]]:
     """The candidate pairs and the true pairs kept by the default rules bounded at each of
-    ``bounds`` (None: unbounded) on the extracts of ``folder``, read and normalised once."""
+    ``bounds`` (one bound for every bounded rule; :data:`OWN_BOUNDS`: each rule's own; None:
+    unbounded) on the extracts of ``folder``, read and normalised once."""
     from linkage import normalize, read_sources
     from linkage.model import prepare_input
     from linkage.synthetic import read_truth
@@ -57,14 +62,16 @@ def measure(folder: Path, bounds: Sequence[int | None]) -> list[dict[str, Any]]:
         con.close()
 
 
-def _measure_rules(con: Any, max_block: int | None, folder: Path) -> dict[str, Any]:
+def _measure_rules(con: Any, max_block: int | str | None, folder: Path) -> dict[str, Any]:
     """:func:`measure` for one bound, on the model input of ``con``."""
     from linkage.blocking import DEFAULT_BLOCKING_RULES, add_block_keys, drop_block_keys
     from linkage.clustering import _components  # the same union-find clustering uses
     from linkage.tables import MODEL_INPUT
 
     rules = [
-        dataclasses.replace(r, max_block=max_block if r.bounded else None)
+        r
+        if max_block == OWN_BOUNDS
+        else dataclasses.replace(r, max_block=max_block if r.bounded else None)
         for r in DEFAULT_BLOCKING_RULES
     ]
     start = time.perf_counter()
@@ -140,7 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the data (0)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     parser.add_argument(
-        "--max-block", type=int, default=None, help="bound of the bounded run (the default rules')"
+        "--max-block",
+        type=int,
+        default=None,
+        help="one bound for every bounded rule (default: each rule's own)",
     )
     parser.add_argument("--no-unbounded", action="store_true", help="skip the unbounded rules")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
@@ -148,9 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S"
     )
-    from linkage.blocking import DEFAULT_MAX_BLOCK
-
-    bound = args.max_block or DEFAULT_MAX_BLOCK
+    bound = args.max_block or OWN_BOUNDS
     results = []
     for children in args.children:
         folder = prepare(args.cache_dir, children, args.seed)
@@ -164,7 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("| ---: | ---: | --- | ---: | ---: | ---: | ---: |")
     for f in results:
-        blocks = f"bounded at {f['max_block']}" if f["max_block"] else "unbounded"
+        blocks = (
+            "each rule's own bound"
+            if f["max_block"] == OWN_BOUNDS
+            else f"bounded at {f['max_block']}"
+            if f["max_block"]
+            else "unbounded"
+        )
         print(
             f"| {f['children']:,} | {f['records']:,} | {blocks} | {f['candidate_pairs']:,} "
             f"| {f['pairs_per_record']:.1f} | {f['direct']:.5f} | {f['connected']:.5f} |"

@@ -39,6 +39,7 @@ __all__ = [
     "DEFAULT_BLOCKING_RULES",
     "DEFAULT_MAX_BLOCK",
     "DEFAULT_MAX_COMPARISONS",
+    "NARROW_MAX_BLOCK",
     "add_block_keys",
     "count_comparisons",
     "drop_block_keys",
@@ -51,6 +52,11 @@ DEFAULT_MAX_COMPARISONS = 150_000_000
 
 #: A block of more records than this is split (``refine``) or scored as a sorted neighbourhood.
 DEFAULT_MAX_BLOCK = 50
+#: The bound of the rules whose big blocks hold the fewest pairs no other rule forms (birth date
+#: with the paternal surname's sound; the two fortnight rules): at 500,000 children halving their
+#: bound drops 11% of the candidate pairs and 0.00002 of the true pairs connected
+#: (docs/performance.md#a-smaller-bound-for-three-rules).
+NARROW_MAX_BLOCK = 25
 
 #: The order of the records of a block still too big once refined: a record's neighbours in it
 #: are those born closest, then with the closest name (``unique_id`` makes it total).
@@ -131,7 +137,7 @@ DEFAULT_BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(name="same A-number", columns=("a_number",)),
     BlockingRule(name="same dob (day and month either way) and paternal surname sound",
                  columns=("dob_swap_key", "surname_phon_1"),
-                 max_block=DEFAULT_MAX_BLOCK, refine=("given_initial", "country")),
+                 max_block=NARROW_MAX_BLOCK, refine=("given_initial", "country")),
     BlockingRule(name="same dob (day and month either way) and first given name sound",
                  columns=("dob_swap_key", "given_phon_1"),
                  max_block=DEFAULT_MAX_BLOCK, refine=("surname_prefix", "country")),
@@ -148,10 +154,10 @@ DEFAULT_BLOCKING_RULES: tuple[BlockingRule, ...] = (
                  max_block=DEFAULT_MAX_BLOCK, refine=("given_initial", "country")),
     BlockingRule(name="same first given and paternal surname sound, events in the same fortnight",
                  columns=("given_phon_1", "surname_phon_1", "event_fortnight"),
-                 max_block=DEFAULT_MAX_BLOCK, refine=("country", "dob_year")),
+                 max_block=NARROW_MAX_BLOCK, refine=("country", "dob_year")),
     BlockingRule(name="same first given and paternal surname sound, events in the same fortnight (offset a week)",
                  columns=("given_phon_1", "surname_phon_1", "event_fortnight_offset"),
-                 max_block=DEFAULT_MAX_BLOCK, refine=("country", "dob_year")),
+                 max_block=NARROW_MAX_BLOCK, refine=("country", "dob_year")),
     BlockingRule(name="same given names and country, events in the same fortnight",
                  columns=("given_key", "country", "event_fortnight_offset"),
                  max_block=DEFAULT_MAX_BLOCK, refine=("surname_prefix", "dob_year")),
