@@ -14,13 +14,11 @@ import pytest
 from splink import DuckDBAPI, Linker, SettingsCreator
 
 from linkage import normalize
-from linkage.comparisons import (
-    COMPARISON_NAMES,
-    conflict_sql,
-    default_comparisons,
-    number_support_sql,
-)
+from linkage.clustering import cluster
+from linkage.comparisons import COMPARISON_NAMES, default_comparisons
+from linkage.conflicts import conflict_rules, conflict_sql, number_support_sql
 from linkage.model import prepare_input
+from linkage.tables import CLUSTERS
 
 #: A child's record; each case changes only the fields its comparison reads.
 BASE: dict[str, Any] = {
@@ -346,3 +344,42 @@ def test_conflict_sql_tells_different_children_apart(model_input, index, differe
     )
     found = [con.execute(query, pair).fetchall()[0][0] for pair in ([left, right], [right, left])]
     assert found == [different, different]
+
+
+def test_clustering_parts_exactly_the_cases_conflict_sql_calls_two_children(model_input):
+    """Each case's two records, linked at p 0.99, a component of their own: clustering's
+    conflict check (the rules that read no names on each pair, names once per pair of name
+    contents, pairs of one A-number left out) parts exactly the cases that are two children."""
+    con, table, records = model_input
+    ends = [
+        (_uid(records, f"C{i:02d}l"), _uid(records, f"C{i:02d}r"))
+        for i in range(len(CONFLICT_CASES))
+    ]
+    links = pd.DataFrame(ends, columns=["unique_id_l", "unique_id_r"]).assign(
+        match_probability=0.99
+    )
+    con.register("case_links", links)
+    try:
+        cluster(con, pairs="case_links", nodes=table)
+        identity = dict(con.execute(f"SELECT unique_id, identity_id FROM {CLUSTERS}").fetchall())
+    finally:
+        con.unregister("case_links")
+    parted = {
+        case[0]: identity[left] != identity[right]
+        for case, (left, right) in zip(CONFLICT_CASES, ends, strict=True)
+    }
+    assert parted == {case[0]: case[-1] for case in CONFLICT_CASES}
+
+
+def test_no_conflict_rule_holds_between_two_records_of_one_a_number(model_input):
+    """Clustering leaves out the pairs of one A-number (conflicts.conflict_parts): every pair of
+    crafted records, both given one number, conflicts under no rule."""
+    con, table, _ = model_input
+    one_number = f"(SELECT * REPLACE ('201012345' AS a_number) FROM {table})"
+    cases = number_support_sql(f"(SELECT *, 1 AS component FROM {one_number})", "component")
+    rules = conflict_rules()
+    holding = con.execute(
+        f"SELECT {', '.join(f'count(*) FILTER (WHERE {sql})' for sql in rules.values())} "
+        f"FROM {cases} l, {cases} r WHERE l.unique_id <> r.unique_id"
+    ).fetchall()[0]
+    assert dict(zip(rules, holding, strict=True)) == dict.fromkeys(rules, 0)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from linkage import ErrorAnalysis, evaluate, explain_errors, link
-from linkage.comparisons import conflict_rules
+from linkage.conflicts import conflict_rules
 from linkage.model import TrainingConfig
 from linkage.synthetic import generate
 from test_clustering import FAMILY, family_frames

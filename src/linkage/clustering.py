@@ -4,7 +4,7 @@ Connected components at a threshold chain: one wrong link between two twins merg
 are taken as connected components only where a component holds no *conflict*; inside a component
 that does, links are added strongest first (Kruskal order) and a link is refused when it would put
 two conflicting records in one identity. Two records conflict when their evidence says they are
-different children (:func:`linkage.comparisons.conflict_sql`): each carries a given name the other
+different children (:func:`linkage.conflicts.conflict_sql`): each carries a given name the other
 does not account for (twins "María Angélica" and "María Elena"), or their A-numbers differ by more
 than a typo and they share no name at all. Conflicts are computed in SQL on every pair of records
 inside each component, then inside each group the re-clustering leaves, until no group holds one
@@ -19,23 +19,21 @@ so the same input gives the same ids whatever the row order or run.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from linkage import _progress as progress
-from linkage.comparisons import (
-    COMPONENT_COLUMNS,
-    GIVEN_NAMES_CARRIED_SQL,
-    conflict_prefilter_sql,
-    conflict_rules,
-    conflict_sql,
-    number_support_sql,
+from linkage._conflict_check import (
+    CONFLICT_COLUMNS,
+    NAME_CONTENT,
+    ConflictCheck,
+    Scratch,
+    conflicts_inside,
 )
+from linkage.conflicts import number_support_sql
 from linkage.tables import CLUSTERS, MODEL_INPUT, PAIRS, RECORDS, scratch
 from linkage.thresholds import Thresholds
 
@@ -124,13 +122,13 @@ def cluster(
     thresholds = thresholds or Thresholds()
     # Each record's number (its rank by unique_id), kept in SQL: Python holds only numbers.
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {_Scratch.ids} AS
+        f"""CREATE OR REPLACE TEMP TABLE {Scratch.ids} AS
         SELECT unique_id, row_number() OVER (ORDER BY unique_id) - 1 AS idx FROM {nodes}"""
     )
     try:
         return _cluster(con, thresholds, prevent_conflicts, pairs, nodes, records, decisions)
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {_Scratch.ids}")
+        con.execute(f"DROP TABLE IF EXISTS {Scratch.ids}")
 
 
 def _cluster(
@@ -143,7 +141,7 @@ def _cluster(
     decisions: pd.DataFrame | None,
 ) -> pd.DataFrame:
     """:func:`cluster` once the records are numbered (the ids scratch table)."""
-    n = int(con.execute(f"SELECT count(*) FROM {_Scratch.ids}").fetchall()[0][0])
+    n = int(con.execute(f"SELECT count(*) FROM {Scratch.ids}").fetchall()[0][0])
     left, right, prob = _links(con, pairs, thresholds.match_probability)
     must, cannot = _decided(con, decisions)
     if len(must):
@@ -202,8 +200,8 @@ def _decided(
             f"""SELECT least(a.idx, b.idx) AS a, greatest(a.idx, b.idx) AS b,
                        d.decision = 'same' AS same
             FROM {frame} d
-            JOIN {_Scratch.ids} a ON a.unique_id = d.unique_id_l
-            JOIN {_Scratch.ids} b ON b.unique_id = d.unique_id_r
+            JOIN {Scratch.ids} a ON a.unique_id = d.unique_id_l
+            JOIN {Scratch.ids} b ON b.unique_id = d.unique_id_r
             WHERE a.idx <> b.idx AND d.decision IN ('same', 'different')"""
         ).fetchnumpy()
     finally:
@@ -221,8 +219,8 @@ def _links(
     edges = con.execute(
         f"""SELECT a.idx AS l, b.idx AS r, p.match_probability
             FROM {pairs} p
-            JOIN {_Scratch.ids} a ON a.unique_id = p.unique_id_l
-            JOIN {_Scratch.ids} b ON b.unique_id = p.unique_id_r
+            JOIN {Scratch.ids} a ON a.unique_id = p.unique_id_l
+            JOIN {Scratch.ids} b ON b.unique_id = p.unique_id_r
             WHERE p.match_probability >= {float(threshold)}
             ORDER BY p.match_probability DESC, p.unique_id_l, p.unique_id_r"""
     ).fetchnumpy()
@@ -246,9 +244,9 @@ def _write_clusters(con: duckdb.DuckDBPyConnection, out: pd.DataFrame, records: 
                 CAST(c.link_probability AS DOUBLE) AS link_probability,
                 CAST(c.contested_link AS DOUBLE) AS contested_link
             FROM {records} r
-            JOIN {_Scratch.ids} i USING (unique_id)
+            JOIN {Scratch.ids} i USING (unique_id)
             JOIN {frame} c ON c.idx = i.idx
-            JOIN {_Scratch.ids} f ON f.idx = c.first_idx
+            JOIN {Scratch.ids} f ON f.idx = c.first_idx
             ORDER BY identity_id, r.unique_id"""
         )
     finally:
@@ -258,80 +256,6 @@ def _write_clusters(con: duckdb.DuckDBPyConnection, out: pd.DataFrame, records: 
 #: Rounds of "check every pair inside each group, re-cluster with what was found" (each round can
 #: only add conflicts, so the rounds end; real data needs two or three).
 MAX_ROUNDS = 20
-
-#: Pairs joined for the cheap conflict test per query (bounds the memory of the joined rows).
-PAIRS_PER_CHUNK = 1_000_000
-
-#: The model-input columns the conflict conditions read (the same whatever the thresholds), and
-#: those the A-number support of the component is counted from; the component's columns
-#: (:data:`~linkage.comparisons.COMPONENT_COLUMNS`) are added to them.
-_CONFLICT_COLUMNS = sorted(
-    set(re.findall(r"\b[lr]\.([a-z_0-9]+)", conflict_sql() + " " + conflict_prefilter_sql()))
-    .union({"source", "a_number", "given_phon_1"})
-    .difference(COMPONENT_COLUMNS)
-)
-
-
-#: The columns :func:`~linkage.comparisons.conflict_prefilter_sql` reads.
-_PREFILTER_COLUMNS = sorted(set(re.findall(r"\b[lr]\.([a-z_0-9]+)", conflict_prefilter_sql())))
-
-
-#: The columns of each side (``s``) and of the third record (``c``) that
-#: :data:`~linkage.comparisons.GIVEN_NAMES_CARRIED_SQL` reads.
-_CARRIED_COLUMNS = {
-    side: sorted(set(re.findall(rf"\b{side}\.([a-z_0-9]+)", GIVEN_NAMES_CARRIED_SQL)))
-    for side in ("s", "c")
-}
-
-
-def _struct_of(name: str, columns: list[str], source: str | None = None) -> str:
-    """SQL: ``columns`` of the row ``source`` (default: ``name``) as a struct named ``name``."""
-    fields = ", ".join(f"{c} := {source or name}.{c}" for c in columns)
-    return f"struct_pack({fields}) AS {name}"
-
-
-class _Scratch:
-    """The names of the scratch tables of one clustering run (the records' numbers) and of its
-    conflict check."""
-
-    ids = scratch("record_numbers")
-    nodes = scratch("conflict_nodes")
-    checked = scratch("checked")
-    multi = scratch("multi")
-    members = scratch("members")
-    scored = scratch("scored")
-    to_check = scratch("to_check")
-    pair_rows = scratch("pair_rows")
-    bridge_pairs = scratch("bridge_pairs")
-
-
-@dataclass(frozen=True)
-class _ConflictCheck:
-    """A clustering run's conflict test, from its thresholds: the SQL, the cheap test before it,
-    the test of a conflict that only ``given_names_differ`` makes (a record of the component
-    holding both sides' given names sets it aside) and the size cap."""
-
-    #: every rule but ``given_names_differ`` (that one, :attr:`given`, is tested only on the
-    #: pairs these leave: a conflict of given names alone is the one a third record sets aside)
-    others: str
-    given: str
-    prefilter: str
-    max_records: int
-
-    @classmethod
-    def of(cls, thresholds: Thresholds) -> _ConflictCheck:
-        rules = conflict_rules(thresholds)
-        others = " OR ".join(f"({sql})" for name, sql in rules.items() if name != _BRIDGEABLE)
-        return cls(
-            others=others,
-            given=rules[_BRIDGEABLE],
-            prefilter=conflict_prefilter_sql(thresholds),
-            max_records=thresholds.max_identity_records,
-        )
-
-
-#: The conflict rule a third record can set aside (see GIVEN_NAMES_CARRIED_SQL).
-_BRIDGEABLE = "given_names_differ"
 
 
 def _cluster_without_conflicts(
@@ -366,16 +290,32 @@ def _cluster_without_conflicts(
     )
     try:
         rows = (
-            f"(SELECT m.idx, m.comp, {', '.join(f'n.{c}' for c in _CONFLICT_COLUMNS)} "
-            f"FROM {multi} m JOIN {_Scratch.ids} i USING (idx) JOIN {nodes} n USING (unique_id))"
+            f"(SELECT m.idx, m.comp, {', '.join(f'n.{c}' for c in CONFLICT_COLUMNS)} "
+            f"FROM {multi} m JOIN {Scratch.ids} i USING (idx) JOIN {nodes} n USING (unique_id))"
         )
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {_Scratch.nodes} AS
+            f"""CREATE OR REPLACE TEMP TABLE {Scratch.nodes} AS
             SELECT * EXCLUDE (comp) FROM {number_support_sql(rows, "comp")}"""
         )
     finally:
         con.unregister(multi)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_Scratch.checked} (idx_l BIGINT, idx_r BIGINT)")
+    # Each record's name content (what the rules read of its names), numbered by its first
+    # record: the names of a pair are tested once per pair of contents (a child's records mostly
+    # repeat them). A table of its own: a window over the nodes copied all their columns, 4x
+    # slower.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {Scratch.name_keys} AS
+        SELECT unnest(records) AS idx, list_min(records) AS nk FROM (
+            SELECT list(idx) AS records FROM {Scratch.nodes} GROUP BY {", ".join(NAME_CONTENT)})"""
+    )
+    # Each record's A-number as a code (-1: none): no rule holds between two records of one
+    # number (conflicts.conflict_parts; tested), and most pairs inside a component are such pairs.
+    held = con.execute(f"SELECT idx, a_number FROM {Scratch.nodes}").fetchnumpy()
+    numbers = np.full(len(labels), -1, dtype=np.int64)
+    numbers[np.asarray(held["idx"], dtype=np.int64)] = pd.factorize(
+        pd.Series(held["a_number"], dtype=object), use_na_sentinel=True
+    )[0]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {Scratch.checked} (idx_l BIGINT, idx_r BIGINT)")
     try:
         # A bar counting the rounds (how many is not known before: each can find more).
         with progress.steps("clustering round", unit="round") as round_checked:
@@ -384,13 +324,14 @@ def _cluster_without_conflicts(
                 labels,
                 links,
                 sizes,
-                _ConflictCheck.of(thresholds),
+                ConflictCheck.of(thresholds),
+                numbers=numbers,
                 decided=decided,
                 round_checked=round_checked,
             )
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {_Scratch.nodes}")
-        con.execute(f"DROP TABLE IF EXISTS {_Scratch.checked}")
+        for table in (Scratch.nodes, Scratch.name_keys, Scratch.checked):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _conflict_rounds(
@@ -398,14 +339,16 @@ def _conflict_rounds(
     labels: np.ndarray,
     links: tuple[np.ndarray, np.ndarray],
     sizes: np.ndarray,
-    check: _ConflictCheck,
+    check: ConflictCheck,
     *,
+    numbers: np.ndarray,
     decided: tuple[np.ndarray, np.ndarray],
     round_checked: Callable[[], None],
 ) -> tuple[np.ndarray, int]:
     """The rounds of :func:`_cluster_without_conflicts`: each record's group, links refused.
     ``decided``: reviewers' ``same`` pairs (never a conflict) and ``different`` pairs (always
-    one); ``round_checked`` is called as each round's check ends (the progress bar)."""
+    one); ``round_checked`` is called as each round's check ends (the progress bar); ``numbers``
+    each record's A-number as a code (-1: none)."""
     left, right = links
     edge_key = np.minimum(left, right) * len(labels) + np.maximum(left, right)
     must, cannot = decided
@@ -420,7 +363,9 @@ def _conflict_rounds(
         # Only groups of the components re-clustered last round are new; the pairs inside
         # every other group were checked already.
         active = None if changed is None else np.isin(labels, np.fromiter(changed, np.int64))
-        found, checked = _conflicts_inside(con, (labels, groups), links, edge_key, active, check)
+        found, checked = conflicts_inside(
+            con, (labels, groups), links, (edge_key, numbers), active, check
+        )
         if len(same_keys) and len(found):
             low, high = found.min(axis=1), found.max(axis=1)
             found = found[~np.isin(low * len(labels) + high, same_keys)]
@@ -459,201 +404,6 @@ def _conflict_rounds(
         MAX_ROUNDS,
     )
     return groups, refused
-
-
-def _conflicts_inside(
-    con: duckdb.DuckDBPyConnection,
-    partition: tuple[np.ndarray, np.ndarray],
-    links: tuple[np.ndarray, np.ndarray],
-    edge_key: np.ndarray,
-    active: np.ndarray | None,
-    check: _ConflictCheck,
-) -> tuple[np.ndarray, int]:
-    """Conflicting pairs (row indexes, an ``(n, 2)`` array) inside the groups, among the pairs
-    not checked before, and the number of pairs checked; only records where ``active`` is true
-    (None: all) count. ``partition`` is the components and the groups inside them; a conflict
-    that only differing given names make is set aside when a record of the component carries
-    both sides' given names (:data:`~linkage.comparisons.GIVEN_NAMES_CARRIED_SQL`)."""
-    components, groups = partition
-    try:
-        checked = _pairs_to_check(con, groups, links, edge_key, active, check.max_records)
-        rows: list[np.ndarray] = []
-        bridgeable: list[np.ndarray] = []
-        for start in range(0, checked, PAIRS_PER_CHUNK):
-            # The pairs are first joined to the few columns of the cheap necessary condition (no
-            # lambdas; about a fifth of the pairs inside components pass it), and only those that
-            # pass are joined as whole rows (structs ``l`` and ``r``) for the costly tests; the
-            # second statement replaces the table of passing pairs with their rows. The narrow
-            # join is MATERIALIZED: with the condition in its WHERE, DuckDB moved the condition
-            # into the hash join, ~10x slower; joining every pair whole first spent 3x the time
-            # copying rows.
-            con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE {_Scratch.pair_rows} AS
-                WITH joined AS MATERIALIZED (
-                    SELECT c.idx_l, c.idx_r, {_struct_of("l", _PREFILTER_COLUMNS)}, {_struct_of("r", _PREFILTER_COLUMNS)}
-                    FROM {_Scratch.to_check} c
-                    JOIN {_Scratch.nodes} l ON l.idx = c.idx_l
-                    JOIN {_Scratch.nodes} r ON r.idx = c.idx_r
-                    WHERE c.chunk_row > {start} AND c.chunk_row <= {start + PAIRS_PER_CHUNK})
-                SELECT idx_l, idx_r FROM joined WHERE {check.prefilter}"""
-            )
-            con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE {_Scratch.pair_rows} AS
-                SELECT c.idx_l, c.idx_r, l, r
-                FROM {_Scratch.pair_rows} c
-                JOIN {_Scratch.nodes} l ON l.idx = c.idx_l
-                JOIN {_Scratch.nodes} r ON r.idx = c.idx_r"""
-            )
-            # Each rule at most once per pair, and only in WHERE clauses: a filter tests the
-            # next condition of an OR on the rows the earlier ones left (a projection of the
-            # same OR computed every rule on every row: 5x slower). The other rules first, then
-            # given names on the pairs they leave: a conflict of given names only.
-            found = con.execute(
-                f"""WITH other AS MATERIALIZED (
-                        SELECT idx_l, idx_r FROM {_Scratch.pair_rows} WHERE {check.others}),
-                    rest AS MATERIALIZED (
-                        SELECT * FROM {_Scratch.pair_rows} c WHERE NOT EXISTS (
-                            SELECT 1 FROM other o WHERE o.idx_l = c.idx_l AND o.idx_r = c.idx_r))
-                    SELECT idx_l, idx_r, FALSE AS given_only FROM other
-                    UNION ALL
-                    SELECT idx_l, idx_r, TRUE FROM rest WHERE {check.given}"""
-            ).fetchnumpy()
-            rows.append(
-                np.column_stack([found["idx_l"], found["idx_r"]]).astype(np.int64).reshape(-1, 2)
-            )
-            bridgeable.append(np.asarray(found["given_only"], dtype=bool))
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {_Scratch.to_check}")
-        con.execute(f"DROP TABLE IF EXISTS {_Scratch.pair_rows}")
-    if not rows:
-        return np.empty((0, 2), dtype=np.int64), int(checked)
-    pairs, given_only = np.concatenate(rows), np.concatenate(bridgeable)
-    if given_only.any():
-        candidates = np.flatnonzero(given_only)
-        bridged = candidates[_bridged(con, pairs[candidates], components)]
-        pairs = np.delete(pairs, bridged, axis=0)
-    return pairs, int(checked)
-
-
-def _bridged(
-    con: duckdb.DuckDBPyConnection, pairs: np.ndarray, components: np.ndarray
-) -> np.ndarray:
-    """Which of ``pairs`` (a conflict of given names only) a third record of their component
-    bridges, carrying the given names of both."""
-    comps = components[pairs[:, 0]]
-    members = np.flatnonzero(np.isin(components, np.unique(comps)))
-    con.register(
-        _Scratch.bridge_pairs,
-        pd.DataFrame(
-            {"i": np.arange(len(pairs)), "idx_a": pairs[:, 0], "idx_b": pairs[:, 1], "comp": comps}
-        ),
-    )
-    con.register(_Scratch.members, pd.DataFrame({"idx": members, "comp": components[members]}))
-    try:
-        # The test reads only names: one side's given names against a third record's names.
-        # So it runs once per pair of name contents (namesakes of a large component repeat
-        # them), not once per (pair, third record): that was 503,122 triples for 2,924 pairs in
-        # 18 components at 500,000 children. Cheap first: a third record has two given names or
-        # more and shares a name (or its sound) with the side, found by joining on the names
-        # within the component. A third record whose content carries both sides' names is
-        # neither side: a side that carried the other's given names would not conflict with it.
-        # a side's content: what the test reads of it, and the names the cheap join reads
-        side = sorted({*_CARRIED_COLUMNS["s"], "given_set", "given_phon_set"})
-        found = con.execute(
-            f"""WITH
-            p AS (SELECT * FROM {_Scratch.bridge_pairs}),
-            s_rows AS MATERIALIZED (
-                SELECT x.comp, x.idx, {_struct_of("s", side, "n")}
-                FROM (SELECT comp, idx_a AS idx FROM p UNION SELECT comp, idx_b FROM p) x
-                JOIN {_Scratch.nodes} n USING (idx)),
-            s_content AS MATERIALIZED (
-                SELECT s, row_number() OVER () AS sk FROM (SELECT DISTINCT s FROM s_rows)),
-            s_keyed AS MATERIALIZED (
-                SELECT r.comp, r.idx, k.sk FROM s_rows r JOIN s_content k
-                ON r.s IS NOT DISTINCT FROM k.s),
-            c_rows AS MATERIALIZED (
-                SELECT DISTINCT m.comp, {_struct_of("c", _CARRIED_COLUMNS["c"], "n")}
-                FROM {_Scratch.members} m JOIN {_Scratch.nodes} n USING (idx)
-                WHERE len(n.given_set) >= 2),
-            c_content AS MATERIALIZED (
-                SELECT c, row_number() OVER () AS ck FROM (SELECT DISTINCT c FROM c_rows)),
-            c_keyed AS MATERIALIZED (
-                SELECT r.comp, k.ck FROM c_rows r JOIN c_content k
-                ON r.c IS NOT DISTINCT FROM k.c),
-            c_tokens AS MATERIALIZED (
-                SELECT x.comp, x.ck, t.t FROM c_keyed x JOIN (
-                    SELECT ck, unnest(c.all_tokens) AS t FROM c_content
-                    UNION SELECT ck, '~' || unnest(c.all_phonetic) FROM c_content) t USING (ck)),
-            s_tokens AS (
-                SELECT x.comp, x.sk, t.t FROM (SELECT DISTINCT comp, sk FROM s_keyed) x JOIN (
-                    SELECT sk, unnest(s.given_set) AS t FROM s_content
-                    UNION SELECT sk, '~' || unnest(s.given_phon_set) FROM s_content) t USING (sk)),
-            candidates AS MATERIALIZED (
-                SELECT DISTINCT s.comp, s.sk, c.ck FROM s_tokens s JOIN c_tokens c USING (comp, t)),
-            carried AS MATERIALIZED (
-                SELECT x.sk, x.ck FROM (SELECT DISTINCT sk, ck FROM candidates) x
-                JOIN s_content USING (sk) JOIN c_content USING (ck)
-                WHERE {GIVEN_NAMES_CARRIED_SQL}),
-            carrying AS MATERIALIZED (
-                SELECT comp, sk, ck FROM candidates JOIN carried USING (sk, ck)),
-            pair_keys AS MATERIALIZED (
-                SELECT p.i, p.comp, a.sk AS sk_a, b.sk AS sk_b FROM p
-                JOIN s_keyed a ON a.idx = p.idx_a JOIN s_keyed b ON b.idx = p.idx_b),
-            carried_a AS MATERIALIZED (
-                SELECT q.i, x.ck FROM pair_keys q
-                JOIN carrying x ON x.comp = q.comp AND x.sk = q.sk_a),
-            carried_b AS MATERIALIZED (
-                SELECT q.i, x.ck FROM pair_keys q
-                JOIN carrying x ON x.comp = q.comp AND x.sk = q.sk_b)
-            SELECT DISTINCT i FROM carried_a JOIN carried_b USING (i, ck)"""
-        ).fetchnumpy()
-    finally:
-        con.unregister(_Scratch.bridge_pairs)
-        con.unregister(_Scratch.members)
-    bridged = np.zeros(len(pairs), dtype=bool)
-    bridged[np.asarray(found["i"], dtype=np.int64)] = True
-    return bridged
-
-
-def _pairs_to_check(
-    con: duckdb.DuckDBPyConnection,
-    groups: np.ndarray,
-    links: tuple[np.ndarray, np.ndarray],
-    edge_key: np.ndarray,
-    active: np.ndarray | None,
-    max_records: int,
-) -> int:
-    """Fill the to-check scratch table with the pairs inside the groups not checked before
-    (every pair of a group up to ``max_records``, the scored links of a larger one), numbered
-    for chunking, and add them to the checked table; return how many there are."""
-    left, right = links
-    sizes = np.bincount(groups, minlength=len(groups))
-    keep = (sizes[groups] > 1) & (sizes[groups] <= max_records)
-    if active is not None:
-        keep &= active
-    members = np.flatnonzero(keep)
-    big = (sizes[groups[left]] > max_records) & (groups[left] == groups[right])
-    if active is not None:
-        big &= active[left]
-    n = len(groups)
-    scored = np.unique(edge_key[big])
-    con.register(_Scratch.members, pd.DataFrame({"idx": members, "grp": groups[members]}))
-    con.register(_Scratch.scored, pd.DataFrame({"idx_l": scored // n, "idx_r": scored % n}))
-    try:
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {_Scratch.to_check} AS
-            SELECT idx_l, idx_r, row_number() OVER () AS chunk_row FROM (
-                SELECT a.idx AS idx_l, b.idx AS idx_r
-                FROM {_Scratch.members} a JOIN {_Scratch.members} b
-                  ON a.grp = b.grp AND a.idx < b.idx
-                UNION ALL SELECT idx_l, idx_r FROM {_Scratch.scored}
-                EXCEPT SELECT idx_l, idx_r FROM {_Scratch.checked})"""
-        )
-    finally:
-        con.unregister(_Scratch.members)
-        con.unregister(_Scratch.scored)
-    con.execute(f"INSERT INTO {_Scratch.checked} SELECT idx_l, idx_r FROM {_Scratch.to_check}")
-    return int(con.execute(f"SELECT count(*) FROM {_Scratch.to_check}").fetchall()[0][0])
 
 
 def _cannot_link(

@@ -35,7 +35,7 @@ import duckdb
 import pandas as pd
 
 from linkage import tables
-from linkage.comparisons import conflict_rules, number_support_sql
+from linkage.conflicts import conflict_rules, number_support_sql
 from linkage.evaluation import TRUTH_COLUMNS, _to_arrow
 from linkage.thresholds import Thresholds
 
