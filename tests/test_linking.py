@@ -19,6 +19,7 @@ from linkage.blocking import BlockingRule
 from linkage.comparisons import COMPARISON_NAMES
 from linkage.model import Model, TrainingConfig, prepare_input, train
 from linkage.synthetic import generate
+from linkage.tables import TRAIN_INPUT
 
 N_CHILDREN = 3_000
 #: Cheaper u estimation for the extra trainings of this module (the shared one uses the default).
@@ -444,3 +445,23 @@ def test_u_probability_is_the_share_of_random_pairs_that_agree(small_input):
 
     assert sampled(1) == sampled(1)
     assert sampled(1) != sampled(2)
+
+
+def test_training_on_a_sample_takes_every_record_of_the_surname_sounds_drawn(data):
+    """A sample keeps whole families and namesakes: exactly the records whose first surname's
+    sound falls in the drawn thousandths of an md5 with the seed (the sample's definition,
+    computed here over every record)."""
+    con = normalize(data.sources).con
+    table = prepare_input(con)
+    total = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    config = TrainingConfig(sample_records=total // 3, u_max_pairs=50_000)
+    model = train(con, config=config, seed=7)
+    per_mille = round(1000 * config.sample_records / total)
+    drawn = f"md5_number(coalesce(surname_phon_1, '') || '7') % 1000 < {per_mille}"
+    expected = {
+        row[0] for row in con.execute(f"SELECT unique_id FROM {table} WHERE {drawn}").fetchall()
+    }
+    sampled = {row[0] for row in con.execute(f"SELECT unique_id FROM {TRAIN_INPUT}").fetchall()}
+    assert 0 < len(expected) < total
+    assert sampled == expected
+    assert model.trained_on["records"] == len(expected)
