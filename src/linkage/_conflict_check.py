@@ -67,9 +67,15 @@ _NAME_COLUMNS = sorted(
         + conflict_names_prefilter_sql()
     )
 )
-#: The columns every one of :data:`_NAME_COLUMNS` is made from (``MODEL_INPUT_SQL``): each
-#: given name and surname, cleaned, with its sound, and the surnames run together.
-NAME_CONTENT = ("given_token_keys", "surname_token_keys", "surname_joined")
+#: The columns that make a record's name content: every one of :data:`_NAME_COLUMNS` but those
+#: ``MODEL_INPUT_SQL`` makes from the cleaned names of the token keys alone, and the token keys
+#: (the sound lists are read as they are: a record's sounds may not line up with its names).
+NAME_CONTENT = tuple(
+    sorted(
+        set(_NAME_COLUMNS).difference({"given_set", "surname_set", "all_tokens", "given_bigrams"})
+        | {"given_token_keys", "surname_token_keys"}
+    )
+)
 _SCALAR_COLUMNS = sorted(_columns_read(" ".join(gate for gate, _ in conflict_parts().values())))
 
 
