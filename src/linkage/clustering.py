@@ -4,13 +4,13 @@ Connected components at a threshold chain: one wrong link between two twins merg
 are taken as connected components only where a component holds no *conflict*; inside a component
 that does, links are added strongest first (Kruskal order) and a link is refused when it would put
 two conflicting records in one identity. Two records conflict when their evidence says they are
-different children (:func:`linkage.conflicts.conflict_sql`): each carries a given name the other
-does not account for (twins "María Angélica" and "María Elena"), or their A-numbers differ by more
-than a typo and they share no name at all. Conflicts are computed in SQL on every pair of records
-inside each component, then inside each group the re-clustering leaves, until no group holds one
-(a component too large to check whole, a chain through common names, is checked on its scored
-links first and whole once it has been split); only components that hold a conflict are
-re-clustered in Python.
+different children (:func:`linkage.conflicts.conflict_sql`): each carries a given name the
+other does not account for (twins "María Angélica" and "María Elena"), or their A-numbers differ
+by more than a typo and they share no name at all. Conflicts are computed in SQL on every pair
+of records inside each component, then inside each group the re-clustering leaves, until no group
+holds one (a component too large to check whole, a chain through common names, is checked on its
+scored links first and whole once it has been split; :mod:`linkage._conflict_check`); only
+components that hold a conflict are re-clustered in Python.
 
 Each identity's ``identity_id`` is derived from its records (a hash of its smallest ``unique_id``),
 so the same input gives the same ids whatever the row order or run.
@@ -299,24 +299,25 @@ def _cluster_without_conflicts(
         )
     finally:
         con.unregister(multi)
-    # Each record's name content (what the rules read of its names), numbered by its first
-    # record: the names of a pair are tested once per pair of contents (a child's records mostly
-    # repeat them). A table of its own: a window over the nodes copied all their columns, 4x
-    # slower.
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {Scratch.name_keys} AS
-        SELECT unnest(records) AS idx, list_min(records) AS nk FROM (
-            SELECT list(idx) AS records FROM {Scratch.nodes} GROUP BY {", ".join(NAME_CONTENT)})"""
-    )
-    # Each record's A-number as a code (-1: none): no rule holds between two records of one
-    # number (conflicts.conflict_parts; tested), and most pairs inside a component are such pairs.
-    held = con.execute(f"SELECT idx, a_number FROM {Scratch.nodes}").fetchnumpy()
-    numbers = np.full(len(labels), -1, dtype=np.int64)
-    numbers[np.asarray(held["idx"], dtype=np.int64)] = pd.factorize(
-        pd.Series(held["a_number"], dtype=object), use_na_sentinel=True
-    )[0]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {Scratch.checked} (idx_l BIGINT, idx_r BIGINT)")
     try:
+        # Each record's name content (what the rules read of its names), numbered by its first
+        # record: the names of a pair are tested once per pair of contents (a child's records
+        # mostly repeat them). A table of its own: a window over the nodes copied all their
+        # columns, 4x slower.
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {Scratch.name_keys} AS
+            SELECT unnest(records) AS idx, list_min(records) AS nk FROM (
+                SELECT list(idx) AS records FROM {Scratch.nodes} GROUP BY {", ".join(NAME_CONTENT)})"""
+        )
+        # Each record's A-number as a code (-1: none): no rule holds between two records of one
+        # number (conflicts.conflict_parts; tested), and most pairs inside a component are such
+        # pairs.
+        held = con.execute(f"SELECT idx, a_number FROM {Scratch.nodes}").fetchnumpy()
+        numbers = np.full(len(labels), -1, dtype=np.int64)
+        numbers[np.asarray(held["idx"], dtype=np.int64)] = pd.factorize(
+            pd.Series(held["a_number"], dtype=object), use_na_sentinel=True
+        )[0]
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {Scratch.checked} (idx_l BIGINT, idx_r BIGINT)")
         # A bar counting the rounds (how many is not known before: each can find more).
         with progress.steps("clustering round", unit="round") as round_checked:
             return _conflict_rounds(
