@@ -39,13 +39,14 @@ __all__ = [
 ]
 
 
-#: Pairs joined for the cheap conflict test per query (bounds the memory of the joined rows).
+#: Pairs joined to their records' columns per query (bounds the memory of the joined rows).
 PAIRS_PER_CHUNK = 1_000_000
 
 
-def _columns_read(sql: str) -> set[str]:
-    """The columns a conflict condition reads of its two records (``l.`` and ``r.``)."""
-    return set(re.findall(r"\b[lr]\.([a-z_0-9]+)", sql))
+def _columns_read(sql: str, side: str = "[lr]") -> set[str]:
+    """The columns a conflict condition reads of the records ``side`` names (a regex; default
+    its two records, ``l.`` and ``r.``)."""
+    return set(re.findall(rf"\b{side}\.([a-z_0-9]+)", sql))
 
 
 #: The model-input columns the conflict conditions read (the same whatever the thresholds), and
@@ -67,6 +68,7 @@ _NAME_COLUMNS = sorted(
         + conflict_names_prefilter_sql()
     )
 )
+_SCALAR_COLUMNS = sorted(_columns_read(" ".join(gate for gate, _ in conflict_parts().values())))
 #: The columns that make a record's name content: every one of :data:`_NAME_COLUMNS` but those
 #: ``MODEL_INPUT_SQL`` makes from the cleaned names of the token keys alone, and the token keys
 #: (the sound lists are read as they are: a record's sounds may not line up with its names).
@@ -76,14 +78,12 @@ NAME_CONTENT = tuple(
         | {"given_token_keys", "surname_token_keys"}
     )
 )
-_SCALAR_COLUMNS = sorted(_columns_read(" ".join(gate for gate, _ in conflict_parts().values())))
 
 
 #: The columns of each side (``s``) and of the third record (``c``) that
 #: :data:`~linkage.conflicts.GIVEN_NAMES_CARRIED_SQL` reads.
 _CARRIED_COLUMNS = {
-    side: sorted(set(re.findall(rf"\b{side}\.([a-z_0-9]+)", GIVEN_NAMES_CARRIED_SQL)))
-    for side in ("s", "c")
+    side: sorted(_columns_read(GIVEN_NAMES_CARRIED_SQL, side)) for side in ("s", "c")
 }
 
 
@@ -243,8 +243,8 @@ def conflicts_inside(
 def _flag_names(con: duckdb.DuckDBPyConnection, check: ConflictCheck) -> None:
     """The name-flags scratch table: for each pair of name contents of the pair rows whose names
     make a rule hold, which rules (one boolean column per rule that reads names). A rule's names
-    are tested only on the contents of pairs its other test holds for (the surnames' on a tenth
-    of them: it needs two A-numbers)."""
+    are tested only on the contents of pairs its other test holds for (``surnames_differ``'s only
+    where two A-numbers differ)."""
     needs = ", ".join(
         f"coalesce(bool_or({gate}), FALSE) AS need_{flag}"
         for flag, (gate, _) in check.names.items()

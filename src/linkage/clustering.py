@@ -303,7 +303,7 @@ def _cluster_without_conflicts(
         # Each record's name content (what the rules read of its names), numbered by its first
         # record: the names of a pair are tested once per pair of contents (a child's records
         # mostly repeat them). A table of its own: a window over the nodes copied all their
-        # columns, 4x slower.
+        # columns (docs/performance.md).
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {Scratch.name_keys} AS
             SELECT unnest(records) AS idx, list_min(records) AS nk FROM (

@@ -369,9 +369,9 @@ def _sample_by_surname(
 ) -> None:
     """The training sample: the records whose first surname's sound falls in ``per_mille``
     thousandths (at least one) of an md5 of it with the seed, whole families and namesakes
-    kept together. The md5 is taken once per distinct sound (its remainder is a 128-bit
-    division: over every record it took 3 s at 250,000 children), and the sounds kept are a
-    list the scan filters on before it reads the other columns."""
+    kept together. The md5 is taken once per distinct sound, not once per record (its remainder
+    is a 128-bit division; docs/performance.md), and the sounds kept are a list the scan filters
+    on before it reads the other columns."""
     keys = scratch("sample_keys")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {keys} AS "
