@@ -7,12 +7,14 @@ levels tested are the ones the model really scores with.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
 import pytest
 from splink import DuckDBAPI, Linker, SettingsCreator
 
+from linkage import comparisons as cmp
 from linkage import normalize
 from linkage.clustering import cluster
 from linkage.comparisons import COMPARISON_NAMES, default_comparisons
@@ -383,3 +385,100 @@ def test_no_conflict_rule_holds_between_two_records_of_one_a_number(model_input)
         f"FROM {cases} l, {cases} r WHERE l.unique_id <> r.unique_id"
     ).fetchall()[0]
     assert dict(zip(rules, holding, strict=True)) == dict.fromkeys(rules, 0)
+
+
+def _pairs_sql(con: Any, table: str) -> str:
+    """Every ordered pair of distinct records of ``table``, each column as ``{column}_l/_r``."""
+    columns = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+    sides = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in columns)
+    return f"SELECT {sides} FROM {table} l, {table} r WHERE l.unique_id <> r.unique_id"
+
+
+def test_the_set_tests_on_slot_columns_agree_with_the_lists(model_input):
+    """The levels test name sets on their slot columns (hashes of the first four names), never on
+    the lists: on every pair of crafted records, each slot test gives what the list function
+    gives, for every set and for all of a side's names (given and surnames together)."""
+    con, table, _ = model_input
+    tests = {}
+    for column in ("given_set", "surname_set", "given_phon_set", "surname_phon_set"):
+        left, right = cmp._side(column, "l"), cmp._side(column, "r")
+        tests[f"{column} inside"] = (
+            cmp._has_all(left, right),
+            f"list_has_all({column}_l, {column}_r)",
+        )
+        tests[f"{column} shared"] = (
+            cmp._has_any(left, right),
+            f"list_has_any({column}_l, {column}_r)",
+        )
+        tests[f"{column} same"] = (cmp._same(left, right), f"{column}_l = {column}_r")
+    for names, given, surname in (("tokens", "given_set", "surname_set"),
+                                  ("phonetic", "given_phon_set", "surname_phon_set")):  # fmt: skip
+        everything = f"list_concat({given}_r, {surname}_r)"
+        for column in (given, surname):
+            tests[f"{column} inside {names}"] = (
+                cmp._has_all(cmp._side(names, "r"), cmp._side(column, "l")),
+                f"list_has_all({everything}, {column}_l)",
+            )
+    tests["surname is given names"] = (
+        cmp._same(cmp._side("surname_set", "l"), cmp._side("given_set", "r")),
+        "surname_set_l = given_set_r",
+    )
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE ({slots}) IS DISTINCT FROM ({lists})), "
+        f"count(*) FILTER (WHERE {lists})"
+        for slots, lists in tests.values()
+    )
+    found = con.execute(f"SELECT {counts} FROM ({_pairs_sql(con, table)})").fetchall()[0]
+    disagree = dict(zip(tests, found[0::2], strict=True))
+    holds = dict(zip(tests, found[1::2], strict=True))
+    assert disagree == dict.fromkeys(tests, 0)
+    # the crafted records exercise every test both ways
+    assert all(holds.values()), holds
+
+
+def test_the_comparisons_read_no_list_column(model_input):
+    """Scoring copies every column the levels read into each pair; a list costs several times
+    more to copy than a number, so no level reads one (the name sets are read on their slots)."""
+    con, table, _ = model_input
+    types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall())
+    read = set()
+    for comparison in default_comparisons():
+        for level in comparison.get_comparison("duckdb").as_dict()["comparison_levels"]:
+            read |= set(re.findall(r"\b(\w+)_[lr]\b", level["sql_condition"]))
+    read &= set(types)
+    assert read >= {"given_set_h1", "surname_phon_set_h4", "given_key"}
+    assert {c: types[c] for c in read if types[c].endswith("[]")} == {}
+
+
+FIVE_NAMES = {"a_number": None, "first_name": "Maria Jose Ana Luisa Sofia"}
+
+
+@pytest.mark.parametrize(
+    ("right", "label"),
+    [
+        ({**FIVE_NAMES}, "all given names equal"),
+        (
+            {**FIVE_NAMES, "first_name": "Maria Jose Ana Luisa"},
+            "one side's given names all on the other",
+        ),
+        ({**FIVE_NAMES, "first_name": "Maria Jose Ana Luisa Sara"}, "similar spelling (JW >= 0.9)"),
+    ],
+    ids=["the same five", "the fifth (alphabetically) dropped", "the fifth differs"],
+)
+def test_a_set_of_five_names_is_compared_on_its_first_four_and_its_signature(right, label):
+    """A set's names past the fourth (in alphabetical order) are in its signature only: five
+    equal names are equal; four of five, the last dropped, are inside; a different fifth name
+    (SARA for SOFIA) leaves the sets unequal, as the lists are."""
+    records = {"Fl": FIVE_NAMES, "Fr": right}
+    con = normalize(_frames(records)).con
+    table = prepare_input(con)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=default_comparisons(),
+        blocking_rules_to_generate_predictions=["1 = 1"],
+        retain_intermediate_calculation_columns=True,
+    )
+    linker = Linker(DuckDBAPI(connection=con).register(table), settings)
+    gamma = int(linker.inference.predict().as_pandas_dataframe()["gamma_given_name"].iloc[0])
+    assert LABELS["given_name"][gamma] == label

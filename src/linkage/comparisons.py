@@ -12,7 +12,7 @@ a label that names the case it is meant for, shown in waterfall charts.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import splink.comparison_level_library as cll
 from splink.comparison_library import CustomComparison
@@ -35,13 +35,38 @@ def _signature(column: str) -> str:
     (63 bits: a signed 64-bit integer, which pandas and Arrow read as they are.)
 
     Two lists can only share a name if their signatures share a bit, and a list can only be inside
-    another if its bits are inside the other's: every list test of the comparisons first makes
-    that test on two integers, which rules out most candidate pairs without touching the lists
-    (predict spent most of its time in list functions before).
+    another if its bits are inside the other's: every set test of the comparisons first makes
+    that test on two integers, which rules out most candidate pairs before the names themselves
+    (their slot columns, :data:`NAME_SLOTS`) are compared.
     """
     return (
         f"coalesce(list_aggregate(list_transform(list_filter({column}, lambda t: t IS NOT NULL), "
         "lambda t: 1::BIGINT << CAST(hash(t) % 63 AS INTEGER)), 'bit_or'), 0::BIGINT)"
+    )
+
+
+#: How many names of each set the model input holds one by one, as a 64-bit hash per column
+#: (``given_set_h1`` ...). The comparisons test the name sets on these integer columns, not on
+#: the lists: scoring a pair copies every column it reads from both records, and a list costs far
+#: more to copy than a number (docs/performance.md). A set's names past the fourth are in its
+#: signature (:func:`_signature`) only. Two different names share a hash with odds of about 1 in
+#: 10^10 over a vocabulary of 100,000 names.
+NAME_SLOTS = 4
+
+#: The name sets the comparisons test, each with its slot columns.
+_SETS = ("given_set", "surname_set", "given_phon_set", "surname_phon_set")
+
+
+def _slot_names(column: str) -> list[str]:
+    return [f"{column}_h{i}" for i in range(1, NAME_SLOTS + 1)]
+
+
+def _slots_sql() -> str:
+    """SQL: the slot columns of every set (NULL past the set's last name)."""
+    return ", ".join(
+        f"CASE WHEN len({column}) >= {i} THEN hash({column}[{i}]) END AS {slot}"
+        for column in _SETS
+        for i, slot in enumerate(_slot_names(column), start=1)
     )
 
 
@@ -58,8 +83,7 @@ SELECT
     regexp_extract(paternal_surname, '([A-Z]+)$', 1) AS paternal_surname,
     regexp_extract(maternal_surname, '([A-Z]+)$', 1) AS maternal_surname,
     surname_joined,
-    list_sort(list_distinct(given_phonetic)) AS given_phon_set,
-    list_sort(list_distinct(surname_phonetic)) AS surname_phon_set,
+    given_phon_set, surname_phon_set,
     given_phonetic[1] AS given_phon_1,
     surname_phonetic[1] AS surname_phon_1,
     surname_phonetic[2] AS surname_phon_2,
@@ -82,11 +106,14 @@ SELECT
     list_concat(given_phonetic, surname_phonetic) AS all_phonetic,
     {given_bits} AS given_bits, {surname_bits} AS surname_bits,
     {given_phon_bits} AS given_phon_bits, {surname_phon_bits} AS surname_phon_bits,
+    {slots},
     a_number, sex, country, address, zip5, event_date
 FROM (
     SELECT *,
         list_sort(list_distinct(list_filter(given_clean, lambda t: t <> ''))) AS given_set,
-        list_sort(list_distinct(list_filter(surname_clean, lambda t: t <> ''))) AS surname_set
+        list_sort(list_distinct(list_filter(surname_clean, lambda t: t <> ''))) AS surname_set,
+        list_sort(list_distinct(given_phonetic)) AS given_phon_set,
+        list_sort(list_distinct(surname_phonetic)) AS surname_phon_set
     FROM (
         -- each name's last word, once: DE LA CRUZ -> CRUZ
         SELECT *,
@@ -99,6 +126,7 @@ FROM (
     surname_bits=_signature("surname_set"),
     given_phon_bits=_signature("given_phonetic"),
     surname_phon_bits=_signature("surname_phonetic"),
+    slots=_slots_sql(),
 )
 
 
@@ -111,27 +139,57 @@ _BITS = {
 }
 
 
-def _side(column: str, side: str) -> tuple[str, str]:
-    """A list and its signature on one side; ``tokens`` / ``phonetic`` are all the side's names."""
-    if column == "tokens":
-        return f"list_concat(given_set_{side}, surname_set_{side})", (
-            f"(given_bits_{side} | surname_bits_{side})"
-        )
-    if column == "phonetic":
-        return f"list_concat(given_phon_set_{side}, surname_phon_set_{side})", (
-            f"(given_phon_bits_{side} | surname_phon_bits_{side})"
-        )
-    return f"{column}_{side}", f"{_BITS[column]}_{side}"
+class _Names(NamedTuple):
+    """One side's set of names in SQL: its signature and its slot columns."""
+
+    bits: str
+    slots: list[str]
 
 
-def _has_all(big: tuple[str, str], small: tuple[str, str]) -> str:
-    """Every name of ``small`` is in ``big`` (the signatures tested first)."""
-    return f"(({small[1]} & ~{big[1]}) = 0 AND list_has_all({big[0]}, {small[0]}))"
+def _side(column: str, side: str) -> _Names:
+    """A set on one side; ``tokens`` / ``phonetic`` are all the side's names (given, then
+    surnames)."""
+    if column in ("tokens", "phonetic"):
+        given, surname = ("given_set", "surname_set") if column == "tokens" else (
+            "given_phon_set", "surname_phon_set")  # fmt: skip
+        a, b = _side(given, side), _side(surname, side)
+        return _Names(f"({a.bits} | {b.bits})", a.slots + b.slots)
+    return _Names(f"{_BITS[column]}_{side}", [f"{s}_{side}" for s in _slot_names(column)])
 
 
-def _has_any(a: tuple[str, str], b: tuple[str, str]) -> str:
+def _in(slot: str, names: _Names) -> str:
+    return f"{slot} IN ({', '.join(names.slots)})"
+
+
+def _has_all(big: _Names, small: _Names) -> str:
+    """Every name of ``small`` is in ``big`` (the signatures tested first; a slot past the last
+    name is NULL, and ``coalesce`` makes a test that meets only NULLs false, not NULL)."""
+    slots = " AND ".join(f"({s} IS NULL OR {_in(s, big)})" for s in small.slots)
+    return f"(({small.bits} & ~{big.bits}) = 0 AND coalesce({slots}, FALSE))"
+
+
+def _has_any(a: _Names, b: _Names) -> str:
     """``a`` and ``b`` share a name (the signatures tested first)."""
-    return f"(({a[1]} & {b[1]}) <> 0 AND list_has_any({a[0]}, {b[0]}))"
+    slots = " OR ".join(_in(s, b) for s in a.slots)
+    return f"(({a.bits} & {b.bits}) <> 0 AND coalesce({slots}, FALSE))"
+
+
+def _same(a: _Names, b: _Names) -> str:
+    """``a`` and ``b`` are the same set (the signatures tested first)."""
+    slots = " AND ".join(
+        f"{x} IS NOT DISTINCT FROM {y}" for x, y in zip(a.slots, b.slots, strict=True)
+    )
+    return f"({a.bits} = {b.bits} AND {slots})"
+
+
+def _empty(column: str, side: str) -> str:
+    """The side has no name in set ``column``."""
+    return f"{_side(column, side).slots[0]} IS NULL"
+
+
+def _named(column: str, side: str) -> str:
+    """The side has a name in set ``column``."""
+    return f"{_side(column, side).slots[0]} IS NOT NULL"
 
 
 def _either_inside(column: str) -> str:
@@ -146,7 +204,10 @@ def _shares(*columns: str) -> str:
 
 
 #: Both sides carry given names and surnames (a swap of one into the other can be told).
-_BOTH_NAMED = "len(given_set_l) > 0 AND len(surname_set_r) > 0 AND len(given_set_r) > 0 AND len(surname_set_l) > 0"
+_BOTH_NAMED = " AND ".join(
+    _named(column, side) for column, side in
+    (("given_set", "l"), ("surname_set", "r"), ("given_set", "r"), ("surname_set", "l"))
+)  # fmt: skip
 
 _SWAPPED = (
     f"{_BOTH_NAMED} "
@@ -165,9 +226,7 @@ def _all_in_other(column: str, phonetic: str) -> str:
             f"OR {_has_all(_side('phonetic', other), _side(phonetic, side))})"
         )
 
-    return (
-        f"len({column}_l) > 0 AND len({column}_r) > 0 AND {found('l', 'r')} AND {found('r', 'l')}"
-    )
+    return f"{_named(column, 'l')} AND {_named(column, 'r')} AND {found('l', 'r')} AND {found('r', 'l')}"
 
 
 def _swapped_loosely(jw: float) -> str:
@@ -227,9 +286,9 @@ def surname_comparison(
         output_column_name="surname",
         comparison_description="surnames as a set of tokens",
         comparison_levels=[
-            _level("len(surname_set_l) = 0 OR len(surname_set_r) = 0", "surname missing").configure(
-                is_null_level=True
-            ),
+            _level(
+                f"{_empty('surname_set', 'l')} OR {_empty('surname_set', 'r')}", "surname missing"
+            ).configure(is_null_level=True),
             _level("surname_key_l = surname_key_r", "all surnames equal, any order", **tf),
             _level("surname_joined_l = surname_joined_r", "run together or hyphenated, equal"),
             _level(
@@ -240,7 +299,10 @@ def surname_comparison(
                 _either_inside("surname_set"),
                 "one side's surnames all on the other (moved to middle name)",
             ),
-            _level("surname_phon_set_l = surname_phon_set_r", "sound the same (Spanish spelling)"),
+            _level(
+                _same(_side("surname_phon_set", "l"), _side("surname_phon_set", "r")),
+                "sound the same (Spanish spelling)",
+            ),
             _level(
                 _SAME_NAMES_OTHER_FIELDS["surname"], "same names in other fields (swapped, moved)"
             ),
@@ -265,10 +327,11 @@ def surname_comparison(
 
 #: A child known by one name, which one agency wrote as the given name and another as the
 #: surname ("LESLY" and "FNU LESLY").
-_SINGLE_NAME_OTHER_FIELD = (
-    "(len(given_set_l) = 0 AND len(surname_set_r) = 0 AND len(surname_set_l) > 0 "
-    "AND surname_set_l = given_set_r) OR (len(given_set_r) = 0 AND len(surname_set_l) = 0 "
-    "AND len(surname_set_r) > 0 AND surname_set_r = given_set_l)"
+_SINGLE_NAME_OTHER_FIELD = " OR ".join(
+    f"({_empty('given_set', side)} AND {_empty('surname_set', other)} "
+    f"AND {_named('surname_set', side)} "
+    f"AND {_same(_side('surname_set', side), _side('given_set', other))})"
+    for side, other in (("l", "r"), ("r", "l"))
 )
 
 
@@ -285,9 +348,9 @@ def given_name_comparison(
         comparison_description="given names as a set of tokens",
         comparison_levels=[
             _level(_SINGLE_NAME_OTHER_FIELD, "a single name, written in the other field"),
-            _level("len(given_set_l) = 0 OR len(given_set_r) = 0", "given name missing").configure(
-                is_null_level=True
-            ),
+            _level(
+                f"{_empty('given_set', 'l')} OR {_empty('given_set', 'r')}", "given name missing"
+            ).configure(is_null_level=True),
             _level("given_key_l = given_key_r", "all given names equal", **tf),
             _level(
                 "given_name_1_l = given_name_1_r AND (given_name_2_l IS NULL OR given_name_2_r IS NULL)",
@@ -297,7 +360,10 @@ def given_name_comparison(
                 _either_inside("given_set"),
                 "one side's given names all on the other",
             ),
-            _level("given_phon_set_l = given_phon_set_r", "sound the same (Spanish spelling)"),
+            _level(
+                _same(_side("given_phon_set", "l"), _side("given_phon_set", "r")),
+                "sound the same (Spanish spelling)",
+            ),
             _level(
                 _SAME_NAMES_OTHER_FIELDS["given"], "same names in other fields (swapped, moved)"
             ),

@@ -31,8 +31,10 @@ __all__ = ["CATALOG", "SCHEMA_VERSION", "T"]
 
 #: Bumped whenever a table or column changes meaning; a store of another version is refused.
 #: 2: the canonical records gained ``nta_issued`` and impossible dates are read as empty (a
-#: version 1 store's records would all look revised).
-SCHEMA_VERSION = 2
+#: version 1 store's records would all look revised). 3: the model input gained the name sets'
+#: slot columns (``given_set_h1`` ...), which the comparisons read (a version 2 store's model
+#: input lacks them, and its model reads the lists).
+SCHEMA_VERSION = 3
 
 #: The catalog name the store file is attached under.
 CATALOG = "linkage_store"
