@@ -45,12 +45,13 @@ def _signature(column: str) -> str:
     )
 
 
-#: How many names of each set the model input holds one by one, as a 64-bit hash per column
-#: (``given_set_h1`` ...). The comparisons test the name sets on these integer columns, not on
-#: the lists: scoring a pair copies every column it reads from both records, and a list costs far
-#: more to copy than a number (docs/performance.md). A set's names past the fourth are in its
-#: signature (:func:`_signature`) only. Two different names share a hash with odds of about 1 in
-#: 10^10 over a vocabulary of 100,000 names.
+#: How many names of each set the model input holds one by one, as a 63-bit hash per column
+#: (``given_set_h1`` ...; 63 bits: a signed integer, which pandas, Arrow and Splink's
+#: ``explain_pair`` read as it is). The comparisons test the name sets on these integer columns,
+#: not on the lists: scoring a pair copies every column it reads from both records, and a list
+#: costs far more to copy than a number (docs/performance.md). A set's names past the fourth are
+#: in its signature (:func:`_signature`) only. Two different names share a hash with odds of about
+#: 1 in 2 billion over a vocabulary of 100,000 names.
 NAME_SLOTS = 4
 
 #: The name sets the comparisons test, each with its slot columns.
@@ -64,7 +65,7 @@ def _slot_names(column: str) -> list[str]:
 def _slots_sql() -> str:
     """SQL: the slot columns of every set (NULL past the set's last name)."""
     return ", ".join(
-        f"CASE WHEN len({column}) >= {i} THEN hash({column}[{i}]) END AS {slot}"
+        f"CASE WHEN len({column}) >= {i} THEN CAST(hash({column}[{i}]) >> 1 AS BIGINT) END AS {slot}"
         for column in _SETS
         for i, slot in enumerate(_slot_names(column), start=1)
     )
