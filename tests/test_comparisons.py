@@ -244,10 +244,9 @@ def model_input():
     return con, table, records
 
 
-@pytest.fixture(scope="module")
-def levels(model_input) -> pd.DataFrame:
-    """Splink's comparison vector (gamma_*) for every pair of crafted records."""
-    con, table, _ = model_input
+def _scored(con: Any, table: str) -> pd.DataFrame:
+    """Splink's comparison vector (gamma_*) for every pair of records of ``table`` (an untrained
+    Linker with the default comparisons)."""
     settings = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
@@ -255,10 +254,15 @@ def levels(model_input) -> pd.DataFrame:
         blocking_rules_to_generate_predictions=["1 = 1"],
         retain_intermediate_calculation_columns=True,
     )
-    db_api = DuckDBAPI(connection=con)
-    linker = Linker(db_api.register(table), settings)
-    predictions = linker.inference.predict().as_pandas_dataframe()
-    return predictions.set_index(["unique_id_l", "unique_id_r"])
+    linker = Linker(DuckDBAPI(connection=con).register(table), settings)
+    return linker.inference.predict().as_pandas_dataframe()
+
+
+@pytest.fixture(scope="module")
+def levels(model_input) -> pd.DataFrame:
+    """Splink's comparison vector (gamma_*) for every pair of crafted records."""
+    con, table, _ = model_input
+    return _scored(con, table).set_index(["unique_id_l", "unique_id_r"])
 
 
 def _labels() -> dict[str, dict[int, str]]:
@@ -304,13 +308,16 @@ def test_each_level_is_hit_by_the_case_it_is_meant_for(
     assert LABELS[comparison][gamma] == label
 
 
+def _pairs_sql(con: Any, table: str) -> str:
+    """Every ordered pair of distinct records of ``table``, each column as ``{column}_l/_r``."""
+    columns = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+    sides = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in columns)
+    return f"SELECT {sides} FROM {table} l, {table} r WHERE l.unique_id <> r.unique_id"
+
+
 def test_levels_do_not_depend_on_which_record_is_left(model_input):
     """Every level condition is symmetric: swapping l and r gives the same level."""
     con, table, _ = model_input
-    columns = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
-    pairs = ", ".join(
-        f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in columns
-    )  # every pair in both orientations
     for comparison in default_comparisons():
         levels = comparison.get_comparison("duckdb").as_dict()["comparison_levels"]
         case = " ".join(
@@ -319,9 +326,9 @@ def test_levels_do_not_depend_on_which_record_is_left(model_input):
             if lv["sql_condition"] != "ELSE"
         )
         asymmetric = con.execute(
-            f"""WITH p AS (SELECT l.unique_id AS a, r.unique_id AS b, {pairs}
-                           FROM {table} l, {table} r WHERE l.unique_id <> r.unique_id),
-                g AS (SELECT a, b, CASE {case} ELSE -2 END AS level FROM p)
+            f"""WITH p AS ({_pairs_sql(con, table)}),  -- every pair in both orientations
+                g AS (SELECT unique_id_l AS a, unique_id_r AS b, CASE {case} ELSE -2 END AS level
+                      FROM p)
                 SELECT count(*) FROM g x JOIN g y ON x.a = y.b AND x.b = y.a
                 WHERE x.level <> y.level"""
         ).fetchall()[0][0]
@@ -385,13 +392,6 @@ def test_no_conflict_rule_holds_between_two_records_of_one_a_number(model_input)
         f"FROM {cases} l, {cases} r WHERE l.unique_id <> r.unique_id"
     ).fetchall()[0]
     assert dict(zip(rules, holding, strict=True)) == dict.fromkeys(rules, 0)
-
-
-def _pairs_sql(con: Any, table: str) -> str:
-    """Every ordered pair of distinct records of ``table``, each column as ``{column}_l/_r``."""
-    columns = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
-    sides = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in columns)
-    return f"SELECT {sides} FROM {table} l, {table} r WHERE l.unique_id <> r.unique_id"
 
 
 def test_the_set_tests_on_slot_columns_agree_with_the_lists(model_input):
@@ -471,14 +471,5 @@ def test_a_set_of_five_names_is_compared_on_its_first_four_and_its_signature(rig
     (SARA for SOFIA) leaves the sets unequal, as the lists are."""
     records = {"Fl": FIVE_NAMES, "Fr": right}
     con = normalize(_frames(records)).con
-    table = prepare_input(con)
-    settings = SettingsCreator(
-        link_type="dedupe_only",
-        unique_id_column_name="unique_id",
-        comparisons=default_comparisons(),
-        blocking_rules_to_generate_predictions=["1 = 1"],
-        retain_intermediate_calculation_columns=True,
-    )
-    linker = Linker(DuckDBAPI(connection=con).register(table), settings)
-    gamma = int(linker.inference.predict().as_pandas_dataframe()["gamma_given_name"].iloc[0])
+    gamma = int(_scored(con, prepare_input(con))["gamma_given_name"].iloc[0])
     assert LABELS["given_name"][gamma] == label

@@ -54,8 +54,14 @@ def _signature(column: str) -> str:
 #: 1 in 2 billion over a vocabulary of 100,000 names.
 NAME_SLOTS = 4
 
-#: The name sets the comparisons test, each with its slot columns.
-_SETS = ("given_set", "surname_set", "given_phon_set", "surname_phon_set")
+#: The name sets the comparisons test and their signature columns (see :func:`_signature`);
+#: each set also has :data:`NAME_SLOTS` slot columns.
+_BITS = {
+    "given_set": "given_bits",
+    "surname_set": "surname_bits",
+    "given_phon_set": "given_phon_bits",
+    "surname_phon_set": "surname_phon_bits",
+}
 
 
 def _slot_names(column: str) -> list[str]:
@@ -66,7 +72,7 @@ def _slots_sql() -> str:
     """SQL: the slot columns of every set (NULL past the set's last name)."""
     return ", ".join(
         f"CASE WHEN len({column}) >= {i} THEN CAST(hash({column}[{i}]) >> 1 AS BIGINT) END AS {slot}"
-        for column in _SETS
+        for column in _BITS
         for i, slot in enumerate(_slot_names(column), start=1)
     )
 
@@ -129,15 +135,6 @@ FROM (
     surname_phon_bits=_signature("surname_phonetic"),
     slots=_slots_sql(),
 )
-
-
-#: The list columns of the comparisons and their signature columns (see :func:`_signature`).
-_BITS = {
-    "given_set": "given_bits",
-    "surname_set": "surname_bits",
-    "given_phon_set": "given_phon_bits",
-    "surname_phon_set": "surname_phon_bits",
-}
 
 
 class _Names(NamedTuple):
