@@ -425,7 +425,6 @@ def _train_linker(
     training = linker.training
     for rule in (
         block_on("a_number"),
-        block_on("given_phon_1", "surname_phon_1", "dob_year"),
         block_on("dob", "sex"),
     ):
         training.estimate_parameters_using_expectation_maximisation(
