@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from linkage import link, normalize, tables
-from linkage.clustering import _components, cluster
+from linkage.clustering import _components, _parts_at_single_links, cluster, split_single_links
 from linkage.handoff import identity_statuses
 from linkage.model import Model, TrainingConfig, prepare_input, train
 from linkage.synthetic import generate
@@ -421,3 +421,134 @@ def test_identities_do_not_depend_on_the_order_of_input_rows(model):
     assert (merged["identity_id_first"] == merged["identity_id_second"]).all()
     # a non-trivial clustering: many identities hold several records
     assert first["identity_id"].nunique() < 0.6 * len(first)
+
+
+# --- one link alone between two groups of records --------------------------------------------------
+
+
+def namesakes_frames() -> dict[str, pd.DataFrame]:
+    """Two boys of one name and birth date, no A-number, apprehended nine days apart: each has a
+    CBP, an ICE and an HHS record. No conflict rule holds between them."""
+    frames: dict[str, list[dict[str, str]]] = {"cbp": [], "ice": [], "hhs": []}
+    for child, day in (("X", 1), ("Y", 10)):
+        frames["cbp"].append({"record_id": f"{child}1", "first_name": "José", "last_name": "Pérez",
+                              "dob": "01/05/2008", "sex": "M", "country": "Honduras",
+                              "event_date": f"03/{day:02d}/2021"})  # fmt: skip
+        frames["ice"].append({"record_id": f"{child}2", "full_name": "PEREZ, JOSE",
+                              "dob": "2008-01-05", "sex": "M", "country": "HN",
+                              "event_date": f"2021-03-{day + 1:02d}"})  # fmt: skip
+        frames["hhs"].append({"record_id": f"{child}3", "first_name": "José", "last_name": "Pérez",
+                              "dob": "01/05/2008", "sex": "M",
+                              "event_date": f"03/{day + 2:02d}/2021"})  # fmt: skip
+    return {s: pd.DataFrame(rows) for s, rows in frames.items()}
+
+
+def namesakes_pairs(link_probability: float) -> pd.DataFrame:
+    """Each boy's records linked to each other at 0.999, and one pair of namesakes (X's HHS
+    record and Y's CBP record) linked across at ``link_probability``."""
+    own = [(f"{s}:{c}{i}", f"{t}:{c}{j}", 0.999) for c in "XY" for (s, i), (t, j) in
+           [(("cbp", 1), ("ice", 2)), (("cbp", 1), ("hhs", 3)), (("ice", 2), ("hhs", 3))]]  # fmt: skip
+    return pd.DataFrame(
+        [*own, ("hhs:X3", "cbp:Y1", link_probability)],
+        columns=["unique_id_l", "unique_id_r", "match_probability"],
+    )
+
+
+def _namesakes_con(link_probability: float) -> duckdb.DuckDBPyConnection:
+    """The namesakes' records and pairs (:func:`namesakes_frames`, :func:`namesakes_pairs`)."""
+    con = normalize(namesakes_frames()).con
+    prepare_input(con)
+    pairs = namesakes_pairs(link_probability)
+    con.register("_pairs", pairs)
+    con.execute(f"CREATE TABLE {tables.PAIRS} AS SELECT * FROM _pairs")
+    con.unregister("_pairs")
+    return con
+
+
+NAMESAKES = {frozenset({"X1", "X2", "X3"}), frozenset({"Y1", "Y2", "Y3"})}
+
+
+def test_one_link_alone_between_two_childrens_records_is_refused_and_shown_for_review():
+    con = _namesakes_con(0.9)
+    stats = cluster(con)
+    clusters = con.table(tables.CLUSTERS).df()
+    assert _partition(clusters) == NAMESAKES
+    assert int(stats["refused_links"].iloc[0]) == 1
+    contested = clusters.set_index("record_id")["contested_link"].dropna().to_dict()
+    assert contested == pytest.approx({"X3": 0.9, "Y1": 0.9})
+
+
+@pytest.mark.parametrize(
+    ("probability", "thresholds"),
+    [(0.995, Thresholds()), (0.9, Thresholds(single_link_probability=0.0))],
+)
+def test_a_single_link_at_or_above_single_link_probability_still_joins(probability, thresholds):
+    con = _namesakes_con(probability)
+    stats = cluster(con, thresholds=thresholds)
+    assert _partition(con.table(tables.CLUSTERS).df()) == {frozenset(set().union(*NAMESAKES))}
+    assert int(stats["refused_links"].iloc[0]) == 0
+
+
+def test_a_second_link_between_the_groups_keeps_them_one_identity():
+    con = _namesakes_con(0.9)
+    con.execute(f"INSERT INTO {tables.PAIRS} VALUES ('ice:X2', 'ice:Y2', 0.8)")
+    cluster(con)
+    assert _partition(con.table(tables.CLUSTERS).df()) == {frozenset(set().union(*NAMESAKES))}
+
+
+def test_a_reviewers_same_on_the_single_link_keeps_it():
+    con = _namesakes_con(0.9)
+    same = pd.DataFrame(
+        {"unique_id_l": ["hhs:X3"], "unique_id_r": ["cbp:Y1"], "decision": ["same"]}
+    )
+    cluster(con, decisions=same)
+    assert _partition(con.table(tables.CLUSTERS).df()) == {frozenset(set().union(*NAMESAKES))}
+
+
+def test_single_links_are_cut_weakest_first_and_never_leave_a_record_alone():
+    # groups {0,1}, {2,3}, {4,5} in a chain by 1-2 (0.9) and 3-4 (0.6); record 6 hangs on 5 by 0.5
+    left = np.array([0, 2, 4, 1, 3, 5])
+    right = np.array([1, 3, 5, 2, 4, 6])
+    prob = np.array([1.0, 1.0, 1.0, 0.9, 0.6, 0.5])
+    labels, cut = split_single_links(np.zeros(7, dtype=np.int64), (left, right, prob), 0.99)
+    assert labels.tolist() == [0, 0, 2, 2, 4, 4, 4]
+    assert cut == 2
+    # the same identity with every link at 0.99 or above is left whole
+    strong = np.maximum(prob, 0.99)
+    whole, none = split_single_links(np.zeros(7, dtype=np.int64), (left, right, strong), 0.99)
+    assert whole.tolist() == [0] * 7 and none == 0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_single_links_found_quickly_are_those_found_one_by_one(seed):
+    """The quick filter (no link of a triangle, no link to a record with no other) leaves every
+    single link that trying each weak link one by one finds: random identities of 2-12 records,
+    trees and denser graphs, links of random strength."""
+    rng = np.random.default_rng(seed)
+    left, right, labels, start = [], [], [], 0
+    for _ in range(300):
+        size = int(rng.integers(2, 13))
+        nodes = list(range(start, start + size))
+        for i in range(1, size):  # a random tree keeps the identity connected
+            left.append(nodes[i])
+            right.append(nodes[int(rng.integers(0, i))])
+        for _ in range(int(rng.integers(0, size))):  # and a few more links
+            a, b = rng.choice(size, 2, replace=False)
+            left.append(nodes[int(a)])
+            right.append(nodes[int(b)])
+        labels += [start] * size
+        start += size
+    links = (np.array(left), np.array(right), rng.choice([0.6, 0.9, 0.995, 1.0], len(left)))
+    got, cut = split_single_links(np.array(labels), links, 0.99)
+    expected, expected_cut = np.array(labels), 0
+    for identity in np.unique(labels):
+        edges = [
+            (a, b, p) for a, b, p in zip(*[x.tolist() for x in links], strict=True)
+            if labels[a] == identity
+        ]  # fmt: skip
+        parts, n = _parts_at_single_links(edges, 0.99)
+        expected_cut += n
+        for part in parts:
+            expected[part] = min(part)
+    assert cut == expected_cut > 0
+    assert got.tolist() == expected.tolist()

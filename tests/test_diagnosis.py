@@ -5,17 +5,19 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from linkage import ErrorAnalysis, evaluate, explain_errors, link
+from linkage import ErrorAnalysis, evaluate, explain_errors, link, tables
+from linkage.clustering import cluster
 from linkage.conflicts import conflict_rules
 from linkage.model import TrainingConfig
 from linkage.synthetic import generate
-from test_clustering import FAMILY, family_frames
+from test_clustering import FAMILY, family_frames, namesakes_frames, namesakes_pairs
 
 MISSED_REASONS = {
     "not_scored",
     "below_threshold",
     "conflict",
     "conflict_between_identities",
+    "single_link",
     "size_cap_or_other",
 }
 
@@ -95,3 +97,29 @@ def test_twins_merged_without_conflict_checks_are_listed_with_their_direct_link(
     assert len(direct) > 0
     assert (direct["match_probability"] >= model.thresholds.match_probability).all()
     assert direct["comparisons"].str.contains(r"[+]").all()  # the weights that joined them
+
+
+@pytest.mark.slow
+def test_a_child_cut_at_a_single_weak_link_is_listed_with_that_reason(model):
+    """Were the two namesakes one boy, the link clustering cut between his two groups of records
+    is a missed pair, and the analysis says why."""
+    result = link(namesakes_frames(), model=model, quiet=True)
+    con = result.con
+    con.register("_pairs", namesakes_pairs(0.9))
+    con.execute(f"DELETE FROM {tables.PAIRS}")
+    con.execute(
+        f"INSERT INTO {tables.PAIRS} BY NAME "
+        "SELECT least(unique_id_l, unique_id_r) AS unique_id_l, "
+        "greatest(unique_id_l, unique_id_r) AS unique_id_r, match_probability FROM _pairs"
+    )
+    con.unregister("_pairs")
+    cluster(con, thresholds=result.model.thresholds)
+    records = result.records()
+    truth = pd.DataFrame({"source": records["source"], "record_id": records["record_id"],
+                          "child_id": "X"})  # fmt: skip
+    missed = explain_errors(result, truth).missed
+    assert len(missed) == 9  # three records on each side
+    cut = missed[missed["match_probability"].notna()]
+    assert cut[["unique_id_l", "unique_id_r"]].values.tolist() == [["cbp:Y1", "hhs:X3"]]
+    assert cut["reason"].tolist() == ["single_link"]
+    assert set(missed["reason"]) == {"single_link", "not_scored"}

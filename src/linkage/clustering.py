@@ -12,6 +12,10 @@ holds one (a component too large to check whole, a chain through common names, i
 scored links first and whole once it has been split; :mod:`linkage._conflict_check`); only
 components that hold a conflict are re-clustered in Python.
 
+An identity is then split where one link alone, below ``Thresholds.single_link_probability``,
+joins two groups of at least two records each (:func:`split_single_links`): two children
+joined by one pair of namesakes, whose other records do not link across.
+
 Each identity's ``identity_id`` is derived from its records (a hash of its smallest ``unique_id``),
 so the same input gives the same ids whatever the row order or run.
 """
@@ -37,7 +41,7 @@ from linkage.conflicts import number_support_sql
 from linkage.tables import CLUSTERS, MODEL_INPUT, PAIRS, RECORDS, scratch
 from linkage.thresholds import Thresholds
 
-__all__ = ["cluster"]
+__all__ = ["cluster", "split_single_links"]
 
 logger = logging.getLogger("linkage")
 
@@ -101,13 +105,14 @@ def cluster(
     ``link_probability`` is the weakest link inside the identity (the lowest, over its records, of
     each record's best link to another member), NULL for a record alone, and ``contested_link``
     the record's strongest link at or above the threshold to a record that ended in another
-    identity (refused as conflicting, or as over the size cap
-    ``thresholds.max_identity_records``), NULL when there is none.
+    identity (refused as conflicting, as over the size cap ``thresholds.max_identity_records``,
+    or as the one link below ``thresholds.single_link_probability`` between two groups of
+    records: :func:`split_single_links`), NULL when there is none.
 
     Args:
         con: the connection holding the tables.
-        thresholds: links are the pairs at or above ``match_probability``; conflicts and the size
-            cap are read from it too (default: the defaults of
+        thresholds: links are the pairs at or above ``match_probability``; conflicts, the size
+            cap and the single links cut are read from it too (default: the defaults of
             :class:`~linkage.thresholds.Thresholds`).
         prevent_conflicts: refuse links that would put two conflicting records in one identity
             (False gives plain connected components, for comparison).
@@ -154,8 +159,13 @@ def _cluster(
         labels, refused = _cluster_without_conflicts(
             con, labels, (left, right), nodes, thresholds, decided=(must, cannot)
         )
+        labels, split = split_single_links(
+            labels, (left, right, prob), thresholds.single_link_probability
+        )
+        refused += split
     logger.info(
-        "clustering: %s links, %s refused (conflicting, or over the identity size cap)",
+        "clustering: %s links, %s refused (conflicting, over the identity size cap, or the one "
+        "weak link between two groups of records)",
         f"{len(prob):,}",
         f"{refused:,}",
     )
@@ -483,3 +493,134 @@ def _absorb(against: dict[int, set[int]], root: int, absorbed_root: int) -> None
             others.discard(absorbed_root)
             others.add(root)
             kept.add(other)
+
+
+def split_single_links(
+    labels: np.ndarray, links: tuple[np.ndarray, np.ndarray, np.ndarray], below: float
+) -> tuple[np.ndarray, int]:
+    """Split each identity where a link below ``below`` is the only link between two groups of at
+    least two of its records; return each record's identity and the links so refused.
+
+    One child's records link to each other several ways (the same A-number, name and birth date
+    across four agencies), so two groups of a child's records are rarely held together by one
+    pair alone. Two children joined by a pair of namesakes are. The weakest such link of an
+    identity is cut first, then each part is looked at again, until none is left. A link at or
+    above ``below`` is never cut, nor a reviewer's ``same`` (a link of probability 1); ``below``
+    of 0 cuts nothing.
+
+    Args:
+        labels: each record's identity (the smallest record number in it).
+        links: record numbers left and right and the probability of each link, strongest first.
+        below: the probability under which a single link is cut.
+
+    Example:
+        >>> import numpy as np
+        >>> labels = np.zeros(4, dtype=np.int64)  # one identity: 0-1 and 2-3 joined by 1-2
+        >>> links = (np.array([0, 2, 1]), np.array([1, 3, 2]), np.array([1.0, 1.0, 0.7]))
+        >>> split_single_links(labels, links, 0.99)[0].tolist()
+        [0, 0, 2, 2]
+    """
+    left, right, prob = links
+    if below <= 0 or not len(prob):
+        return labels, 0
+    inside = labels[left] == labels[right]
+    sizes = np.bincount(labels, minlength=len(labels))
+    weak = inside & (prob < below) & (sizes[labels[left]] >= 4)
+    if not weak.any():
+        return labels, 0
+    weak[weak] = _may_be_single(left[inside], right[inside], left[weak], right[weak])
+    if not weak.any():
+        return labels, 0
+    # Every link inside the identities that hold a weak one, grouped by identity.
+    mask = inside & np.isin(labels[left], np.unique(labels[left[weak]]))
+    owner, a, b, p = labels[left[mask]], left[mask], right[mask], prob[mask]
+    order = np.argsort(owner, kind="stable")
+    owner, a, b, p = owner[order], a[order], b[order], p[order]
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    ends = np.r_[starts[1:], len(owner)]
+    out = labels.copy()
+    cut = 0
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        edges = list(
+            zip(a[start:end].tolist(), b[start:end].tolist(), p[start:end].tolist(), strict=True)
+        )
+        parts, refused = _parts_at_single_links(edges, below)
+        cut += refused
+        for part in parts:
+            out[part] = min(part)
+    return out, cut
+
+
+def _may_be_single(
+    left: np.ndarray, right: np.ndarray, weak_left: np.ndarray, weak_right: np.ndarray
+) -> np.ndarray:
+    """Which of the weak links may be the only link between two groups of two records or more,
+    given every link inside the identities (``left``, ``right``): not one whose ends have no
+    other link (cut there, a record would be left alone), nor one of a triangle (its ends share
+    a third record, so they stay joined without it). Neither changes as an identity is cut, and
+    together they leave a few percent of the weak links to look at one by one."""
+    ends = np.concatenate([left, right])
+    degree = np.bincount(
+        ends, minlength=int(max(ends.max(), weak_left.max(), weak_right.max())) + 1
+    )
+    out = (degree[weak_left] >= 2) & (degree[weak_right] >= 2)
+    if not out.any():
+        return out
+    others = np.concatenate([right, left])
+    near = np.isin(ends, np.concatenate([weak_left[out], weak_right[out]]))
+    neighbours = pd.DataFrame({"a": ends[near], "b": others[near]})
+    edges = pd.DataFrame({"u": weak_left[out], "v": weak_right[out], "k": np.flatnonzero(out)})
+    third = edges.merge(neighbours, left_on="u", right_on="a")[["k", "v", "b"]]
+    third = third[third["b"] != third["v"]]
+    closed = third.merge(neighbours, left_on=["v", "b"], right_on=["a", "b"])["k"].unique()
+    out[closed] = False
+    return out
+
+
+def _parts_at_single_links(
+    edges: list[tuple[int, int, float]], below: float
+) -> tuple[list[list[int]], int]:
+    """The records of one identity (its links ``edges``) as the parts left when it is cut at
+    every single link below ``below`` between two groups of two records or more, weakest first;
+    and the number of links cut."""
+    work, parts, cut = [edges], [], 0
+    while work:
+        group = work.pop()
+        nodes = sorted({x for e in group for x in e[:2]})
+        split = None
+        if len(nodes) >= 4:
+            weak = sorted((e[2], min(e[:2]), max(e[:2]), i) for i, e in enumerate(group))
+            for prob, _, _, i in weak:
+                if prob >= below:
+                    break
+                sides = _small_components(nodes, [e for j, e in enumerate(group) if j != i])
+                if len(sides) == 2 and min(len(side) for side in sides) >= 2:
+                    split = (i, sides)
+                    break
+        if split is None:
+            parts.append(nodes)
+            continue
+        i, sides = split
+        cut += 1
+        for side in sides:
+            members = set(side)
+            work.append([e for j, e in enumerate(group) if j != i and e[0] in members])
+    return parts, cut
+
+
+def _small_components(nodes: list[int], edges: list[tuple[int, int, float]]) -> list[list[int]]:
+    """The connected components of ``nodes`` joined by ``edges`` (a small graph)."""
+    parent = {x: x for x in nodes}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for x, y, _ in edges:
+        parent[find(x)] = find(y)
+    groups: dict[int, list[int]] = {}
+    for x in nodes:
+        groups.setdefault(find(x), []).append(x)
+    return list(groups.values())

@@ -7,7 +7,8 @@ each record and lists
   apart: never scored (blocking did not pair them, or the model scored them below
   ``Thresholds.keep_pair_probability``), scored below the match threshold (and the comparisons
   that weighed most against), refused by a conflict rule (which), kept apart by a conflict between
-  other records of the two identities (which), or else (the identity size cap);
+  other records of the two identities (which), cut as the one weak link between two groups of
+  records (``single_link``), or else (the identity size cap);
 - every **false merge** (two records of different children in one identity) with what joined
   them: a direct link (its probability and the comparisons that weighed most for it) or a chain
   through other records.
@@ -62,7 +63,7 @@ class ErrorAnalysis:
         missed: one row per pair of records of one child left in two identities:
             ``unique_id_l, unique_id_r, child_id, identity_id_l, identity_id_r,
             match_probability`` (NaN when never scored), ``reason`` (``not_scored``,
-            ``below_threshold``, ``conflict``, ``conflict_between_identities``,
+            ``below_threshold``, ``conflict``, ``conflict_between_identities``, ``single_link``,
             ``size_cap_or_other``), ``rules`` (the conflict rules that held, comma-separated) and
             ``comparisons`` (those that weighed most against the pair, with their match weight).
         false_merges: one row per pair of records of different children in one identity:
@@ -228,8 +229,9 @@ def _missed(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> pd.DataFr
         JOIN {_NODES} r ON r.unique_id = b.unique_id"""
     )
     between = _conflicts_between_identities(con, thresholds)
+    single = _single_links_between_identities(con, thresholds)
     frame = con.execute(f"SELECT * FROM {_MISSED} ORDER BY child_id, unique_id_l, unique_id_r").df()
-    frame["reason"] = _missed_reason(frame, between, thresholds)
+    frame["reason"] = _missed_reason(frame, between, single, thresholds)
     cross = frame["reason"] == "conflict_between_identities"
     keys = list(zip(frame["identity_id_l"], frame["identity_id_r"], strict=True))
     frame.loc[cross, "rules"] = [between.get(k) for k, c in zip(keys, cross, strict=True) if c]
@@ -262,8 +264,33 @@ def _conflicts_between_identities(
     return {(a, b): rules for a, b, rules in rows if rules}
 
 
+def _single_links_between_identities(
+    con: duckdb.DuckDBPyConnection, thresholds: Thresholds
+) -> set[tuple[str, str]]:
+    """The pairs of identities a missed link was split across that one link alone joins, below
+    ``thresholds.single_link_probability`` (clustering cut it: :func:`linkage.clustering.split_single_links`)."""
+    threshold = float(thresholds.match_probability)
+    rows = con.execute(
+        f"""WITH split AS (SELECT DISTINCT identity_id_l, identity_id_r FROM {_MISSED}
+                           WHERE match_probability >= {threshold})
+            SELECT s.identity_id_l, s.identity_id_r
+            FROM split s
+            JOIN {tables.CLUSTERS} x ON x.identity_id = s.identity_id_l
+            JOIN {tables.CLUSTERS} y ON y.identity_id = s.identity_id_r
+            {_pair_join("p", "x.unique_id", "y.unique_id")}
+            WHERE p.match_probability >= {threshold}
+            GROUP BY ALL
+            HAVING count(*) = 1
+               AND max(p.match_probability) < {float(thresholds.single_link_probability)}"""
+    ).fetchall()
+    return {(a, b) for a, b in rows}
+
+
 def _missed_reason(
-    frame: pd.DataFrame, between: dict[tuple[str, str], str], thresholds: Thresholds
+    frame: pd.DataFrame,
+    between: dict[tuple[str, str], str],
+    single: set[tuple[str, str]],
+    thresholds: Thresholds,
 ) -> list[str]:
     reasons = []
     for row in frame.itertuples(index=False):
@@ -276,6 +303,8 @@ def _missed_reason(
             reasons.append("conflict")
         elif (row.identity_id_l, row.identity_id_r) in between:
             reasons.append("conflict_between_identities")
+        elif (row.identity_id_l, row.identity_id_r) in single:
+            reasons.append("single_link")
         else:
             reasons.append("size_cap_or_other")
     return reasons
