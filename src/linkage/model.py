@@ -222,10 +222,14 @@ class Model:
 
 def _thresholds_of(data: dict[str, Any]) -> Thresholds:
     """The thresholds of a saved model; a model saved before thresholds were saved carries only
-    its match threshold (the rest are the defaults its comparisons were built with)."""
+    its match threshold (the rest are the defaults its comparisons were built with). A model
+    saved before single links were cut (``single_link_probability``) clusters as it did: it
+    cuts none, so a store's identities stay those of the run that made them."""
     if "thresholds" in data:
-        return Thresholds.from_dict(dict(data["thresholds"]))
-    return Thresholds(match_probability=float(data["threshold_match_probability"]))
+        return Thresholds.from_dict({"single_link_probability": 0.0, **data["thresholds"]})
+    return Thresholds(
+        match_probability=float(data["threshold_match_probability"]), single_link_probability=0.0
+    )
 
 
 def prepare_input(con: duckdb.DuckDBPyConnection, *, records: str = RECORDS) -> str:
