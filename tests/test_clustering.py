@@ -81,12 +81,18 @@ TRUE_PARTITION = {frozenset(f"{child}{i}" for i in (1, 2, 3)) for child in FAMIL
 # --- cluster() on a hand-made pairs table ---------------------------------------------------------
 
 
+def _own_links(children, probability: float) -> list[tuple[str, str, float]]:
+    """Each child's CBP (``<child>1``), ICE (``<child>2``) and HHS (``<child>3``) records linked
+    to each other at ``probability``."""
+    return [(f"{s}:{c}{i}", f"{t}:{c}{j}", probability) for c in children for (s, i), (t, j) in
+            [(("cbp", 1), ("ice", 2)), (("cbp", 1), ("hhs", 3)), (("ice", 2), ("hhs", 3))]]  # fmt: skip
+
+
 @pytest.fixture
 def family_con():
     con = normalize(family_frames()).con
     prepare_input(con)
-    own = [(f"{s}:{c}{i}", f"{t}:{c}{j}", 0.99) for c in FAMILY for (s, i), (t, j) in
-           [(("cbp", 1), ("ice", 2)), (("cbp", 1), ("hhs", 3)), (("ice", 2), ("hhs", 3))]]  # fmt: skip
+    own = _own_links(FAMILY, 0.99)
     wrong = [  # confident links between siblings, as a model fooled by a shared family makes
         ("hhs:A3", "hhs:B3", 0.999),  # stronger than any true link
         ("cbp:A1", "ice:B2", 0.95),
@@ -446,10 +452,8 @@ def namesakes_frames() -> dict[str, pd.DataFrame]:
 def namesakes_pairs(link_probability: float) -> pd.DataFrame:
     """Each boy's records linked to each other at 0.999, and one pair of namesakes (X's HHS
     record and Y's CBP record) linked across at ``link_probability``."""
-    own = [(f"{s}:{c}{i}", f"{t}:{c}{j}", 0.999) for c in "XY" for (s, i), (t, j) in
-           [(("cbp", 1), ("ice", 2)), (("cbp", 1), ("hhs", 3)), (("ice", 2), ("hhs", 3))]]  # fmt: skip
     return pd.DataFrame(
-        [*own, ("hhs:X3", "cbp:Y1", link_probability)],
+        [*_own_links("XY", 0.999), ("hhs:X3", "cbp:Y1", link_probability)],
         columns=["unique_id_l", "unique_id_r", "match_probability"],
     )
 

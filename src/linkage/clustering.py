@@ -547,7 +547,7 @@ def split_single_links(
         parts, refused = _parts_at_single_links(edges, below)
         cut += refused
         for part in parts:
-            out[part] = min(part)
+            out[part] = part.min()
     return out, cut
 
 
@@ -560,9 +560,7 @@ def _may_be_single(
     a third record, so they stay joined without it). Neither changes as an identity is cut, and
     together they leave a few percent of the weak links to look at one by one."""
     ends = np.concatenate([left, right])
-    degree = np.bincount(
-        ends, minlength=int(max(ends.max(), weak_left.max(), weak_right.max())) + 1
-    )
+    degree = np.bincount(ends)  # the weak links are among the links: their ends are counted
     out = (degree[weak_left] >= 2) & (degree[weak_right] >= 2)
     if not out.any():
         return out
@@ -579,21 +577,21 @@ def _may_be_single(
 
 def _parts_at_single_links(
     edges: list[tuple[int, int, float]], below: float
-) -> tuple[list[list[int]], int]:
+) -> tuple[list[np.ndarray], int]:
     """The records of one identity (its links ``edges``) as the parts left when it is cut at
     every single link below ``below`` between two groups of two records or more, weakest first;
     and the number of links cut."""
     work, parts, cut = [edges], [], 0
     while work:
         group = work.pop()
-        nodes = sorted({x for e in group for x in e[:2]})
+        nodes = np.unique([e[:2] for e in group])
         split = None
         if len(nodes) >= 4:
             weak = sorted((e[2], min(e[:2]), max(e[:2]), i) for i, e in enumerate(group))
             for prob, _, _, i in weak:
                 if prob >= below:
                     break
-                sides = _small_components(nodes, [e for j, e in enumerate(group) if j != i])
+                sides = _sides_without(nodes, group, i)
                 if len(sides) == 2 and min(len(side) for side in sides) >= 2:
                     split = (i, sides)
                     break
@@ -603,24 +601,19 @@ def _parts_at_single_links(
         i, sides = split
         cut += 1
         for side in sides:
-            members = set(side)
+            members = set(side.tolist())
             work.append([e for j, e in enumerate(group) if j != i and e[0] in members])
     return parts, cut
 
 
-def _small_components(nodes: list[int], edges: list[tuple[int, int, float]]) -> list[list[int]]:
-    """The connected components of ``nodes`` joined by ``edges`` (a small graph)."""
-    parent = {x: x for x in nodes}
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for x, y, _ in edges:
-        parent[find(x)] = find(y)
-    groups: dict[int, list[int]] = {}
-    for x in nodes:
-        groups.setdefault(find(x), []).append(x)
-    return list(groups.values())
+def _sides_without(
+    nodes: np.ndarray, group: list[tuple[int, int, float]], i: int
+) -> list[np.ndarray]:
+    """The records ``nodes`` (sorted) as they fall apart by the links of ``group`` but its
+    ``i``-th: the connected components of :func:`_components`, over the records numbered 0..n-1
+    by their place in ``nodes``."""
+    rest = np.array([e[:2] for j, e in enumerate(group) if j != i], dtype=np.int64).reshape(-1, 2)
+    labels = _components(
+        len(nodes), np.searchsorted(nodes, rest[:, 0]), np.searchsorted(nodes, rest[:, 1])
+    )
+    return [nodes[labels == label] for label in np.unique(labels)]

@@ -240,6 +240,15 @@ def _missed(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> pd.DataFr
     return frame[columns]
 
 
+def _split_records_sql(thresholds: Thresholds) -> str:
+    """SQL: each pair of identities a missed link was split across (``s``), with every record of
+    one (``x``) beside every record of the other (``y``)."""
+    return f"""(SELECT DISTINCT identity_id_l, identity_id_r FROM {_MISSED}
+               WHERE match_probability >= {float(thresholds.match_probability)}) s
+        JOIN {tables.CLUSTERS} x ON x.identity_id = s.identity_id_l
+        JOIN {tables.CLUSTERS} y ON y.identity_id = s.identity_id_r"""
+
+
 def _conflicts_between_identities(
     con: duckdb.DuckDBPyConnection, thresholds: Thresholds
 ) -> dict[tuple[str, str], str]:
@@ -247,12 +256,8 @@ def _conflicts_between_identities(
     between some record of one and some record of the other."""
     con.execute(
         f"""CREATE TEMP TABLE {_CROSS} AS
-        WITH split AS (SELECT DISTINCT identity_id_l, identity_id_r FROM {_MISSED}
-                       WHERE match_probability >= {float(thresholds.match_probability)})
         SELECT s.identity_id_l, s.identity_id_r, {_rules_sql(thresholds)} AS rules
-        FROM split s
-        JOIN {tables.CLUSTERS} x ON x.identity_id = s.identity_id_l
-        JOIN {tables.CLUSTERS} y ON y.identity_id = s.identity_id_r
+        FROM {_split_records_sql(thresholds)}
         JOIN {_NODES} l ON l.unique_id = x.unique_id
         JOIN {_NODES} r ON r.unique_id = y.unique_id"""
     )
@@ -269,16 +274,11 @@ def _single_links_between_identities(
 ) -> set[tuple[str, str]]:
     """The pairs of identities a missed link was split across that one link alone joins, below
     ``thresholds.single_link_probability`` (clustering cut it: :func:`linkage.clustering.split_single_links`)."""
-    threshold = float(thresholds.match_probability)
     rows = con.execute(
-        f"""WITH split AS (SELECT DISTINCT identity_id_l, identity_id_r FROM {_MISSED}
-                           WHERE match_probability >= {threshold})
-            SELECT s.identity_id_l, s.identity_id_r
-            FROM split s
-            JOIN {tables.CLUSTERS} x ON x.identity_id = s.identity_id_l
-            JOIN {tables.CLUSTERS} y ON y.identity_id = s.identity_id_r
+        f"""SELECT s.identity_id_l, s.identity_id_r
+            FROM {_split_records_sql(thresholds)}
             {_pair_join("p", "x.unique_id", "y.unique_id")}
-            WHERE p.match_probability >= {threshold}
+            WHERE p.match_probability >= {float(thresholds.match_probability)}
             GROUP BY ALL
             HAVING count(*) = 1
                AND max(p.match_probability) < {float(thresholds.single_link_probability)}"""
