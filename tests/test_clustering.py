@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 
 from linkage import link, normalize, tables
-from linkage.clustering import _components, _parts_at_single_links, cluster, split_single_links
+from linkage.clustering import (
+    _components,
+    _parts_at_single_links,
+    cluster,
+    join_complementary,
+    split_single_links,
+)
 from linkage.handoff import identity_statuses
 from linkage.model import Model, TrainingConfig, prepare_input, train
 from linkage.synthetic import generate
@@ -218,11 +224,12 @@ def _bridged_family(extra_links: list[tuple[str, str, float]]):
     return con
 
 
-def _one_child_under_two_given_names(bridge_given: str):
+def _one_child_under_two_given_names(bridge_given: str, complementary: float = 0.0):
     """Clustered: a girl written "María" by CBP and "José" by ICE (no A-numbers: a conflict of
     given names alone), linked through two HHS records written ``bridge_given`` (the same content
     twice); and another girl, "María" and "José" Pérez, linked to each other only. Returns the
-    partition of record ids."""
+    partition of record ids. ``complementary``: ``Thresholds.complementary_probability`` (0: the
+    conflict check alone, without the joining of identities of complementary agencies)."""
 
     def row(record_id: str, given: str, surname: str) -> dict[str, str]:
         return {"record_id": record_id, "first_name": given, "last_name": surname,
@@ -240,7 +247,7 @@ def _one_child_under_two_given_names(bridge_given: str):
     con.register("_pairs", pd.DataFrame(links, columns=["unique_id_l", "unique_id_r",
                                                         "match_probability"]))  # fmt: skip
     con.execute(f"CREATE TABLE {tables.PAIRS} AS SELECT * FROM _pairs")
-    cluster(con)
+    cluster(con, thresholds=Thresholds(complementary_probability=complementary))
     return _partition(con.table(tables.CLUSTERS).df())
 
 
@@ -259,6 +266,17 @@ def test_without_a_record_carrying_both_given_names_the_conflict_splits_the_chil
     partition = _one_child_under_two_given_names("María")
     assert not any({"M1", "M2"} <= group for group in partition)
     assert {frozenset({"N1"}), frozenset({"N2"})} <= partition
+
+
+def test_identities_of_complementary_agencies_rejoin_a_child_the_conflict_split():
+    """With the default joining of complementary identities, each girl split by the conflict of
+    given names has her CBP and her ICE record in one identity again: the parts share no agency
+    and are each other's strongest candidate. (The first girl's second HHS record, linked only
+    to her ICE record, stays apart: her identity holds an HHS record already.)"""
+    partition = _one_child_under_two_given_names("María", Thresholds().complementary_probability)
+    assert frozenset({"N1", "N2"}) in partition
+    assert any({"M1", "M2", "M3"} <= group for group in partition)
+    assert _one_child_under_two_given_names("María") != partition
 
 
 def test_a_chain_too_large_to_check_whole_is_still_split_at_its_conflicts():
@@ -556,3 +574,107 @@ def test_single_links_found_quickly_are_those_found_one_by_one(seed):
             expected[part] = min(part)
     assert cut == expected_cut > 0
     assert got.tolist() == expected.tolist()
+
+
+def _journey_con(pairs: list[tuple[str, str, float]]) -> duckdb.DuckDBPyConnection:
+    """One boy's journey: a CBP record "Jose Perez" (no A-number) and the ICE and HHS records
+    of "José Pérez López", plus a second CBP record of another "José Pérez", with ``pairs``."""
+
+    def row(record_id: str, surname: str, day: int) -> dict[str, str]:
+        return {"record_id": record_id, "first_name": "José", "last_name": surname,
+                "dob": "01/05/2008", "sex": "M", "event_date": f"03/{day:02d}/2021"}  # fmt: skip
+
+    frames = {
+        "cbp": pd.DataFrame([row("J1", "Perez", 1), row("K1", "Pérez", 20)]),
+        "ice": pd.DataFrame(
+            [
+                {
+                    "record_id": "J2",
+                    "full_name": "PEREZ LOPEZ, JOSE",
+                    "dob": "2008-01-05",
+                    "sex": "M",
+                    "event_date": "2021-03-02",
+                }
+            ]
+        ),  # fmt: skip
+        "hhs": pd.DataFrame([row("J3", "Pérez López", 3)]),
+    }
+    con = normalize(frames).con
+    prepare_input(con)
+    con.register("_pairs", pd.DataFrame(pairs, columns=["unique_id_l", "unique_id_r",
+                                                        "match_probability"]))  # fmt: skip
+    con.execute(f"CREATE TABLE {tables.PAIRS} AS SELECT * FROM _pairs")
+    con.unregister("_pairs")
+    return con
+
+
+_JOURNEY = [("ice:J2", "hhs:J3", 0.999), ("cbp:J1", "ice:J2", 0.3), ("cbp:J1", "hhs:J3", 0.2)]
+
+
+def test_a_record_of_the_agency_its_identity_lacks_joins_it_below_the_threshold():
+    """The boy's CBP record scores 0.3 against his ICE record: below the match threshold, a record
+    alone. His ICE and HHS identity lacks a CBP record, and each is the other's strongest
+    candidate: one identity, counted in the statistics; off with 0."""
+    con = _journey_con(_JOURNEY)
+    stats = cluster(con)
+    assert _partition(con.table(tables.CLUSTERS).df()) == {
+        frozenset({"J1", "J2", "J3"}),
+        frozenset({"K1"}),
+    }
+    assert int(stats["complementary_joins"].iloc[0]) == 1
+    cluster(con, thresholds=Thresholds(complementary_probability=0))
+    assert frozenset({"J1"}) in _partition(con.table(tables.CLUSTERS).df())
+
+
+def test_a_record_of_an_agency_its_candidate_already_holds_stays_apart():
+    """The other boy's CBP record scores 0.3 against the first boy's ICE record, and the first
+    boy's own CBP record is linked to his identity: the identity holds a CBP record already, so
+    the other boy's stays his own (siblings and namesakes each have their apprehension)."""
+    con = _journey_con([*_JOURNEY[:1], ("cbp:J1", "ice:J2", 0.9), ("cbp:K1", "ice:J2", 0.3)])
+    cluster(con)
+    assert _partition(con.table(tables.CLUSTERS).df()) == {
+        frozenset({"J1", "J2", "J3"}),
+        frozenset({"K1"}),
+    }
+
+
+def test_a_record_whose_candidate_prefers_another_stays_apart():
+    """Both CBP records are candidates of the ICE and HHS identity; it prefers J1 (0.3 against
+    0.25): K1 is not its best, and stays apart, though K1's best is that identity."""
+    con = _journey_con([*_JOURNEY, ("cbp:K1", "hhs:J3", 0.25)])
+    cluster(con)
+    assert _partition(con.table(tables.CLUSTERS).df()) == {
+        frozenset({"J1", "J2", "J3"}),
+        frozenset({"K1"}),
+    }
+
+
+def test_joining_complementary_identities_needs_one_best_candidate_and_respects_limits():
+    # identities: {0} (agency 0), {1, 2} (agencies 1 and 2), {3} (agency 0)
+    labels = np.array([0, 1, 1, 3])
+    sources = np.array([0, 1, 2, 0])
+    pairs = (np.array([0, 3]), np.array([1, 2]), np.array([0.4, 0.2]))
+    joined, count = join_complementary(labels, pairs, sources, 0.1)
+    assert joined.tolist() == [0, 0, 0, 3] and count == 1
+    # below the lowest probability asked for: nothing
+    assert join_complementary(labels, pairs, sources, 0.5)[0].tolist() == labels.tolist()
+    # a tie for {1, 2}'s strongest candidate: nothing
+    tied = (pairs[0], pairs[1], np.array([0.4, 0.4]))
+    assert join_complementary(labels, tied, sources, 0.1)[0].tolist() == labels.tolist()
+    # a reviewer kept records 0 and 2 apart: nothing
+    apart = np.array([[0, 2]])
+    kept = join_complementary(labels, pairs, sources, 0.1, apart=apart)[0]
+    assert kept.tolist() == labels.tolist()
+    # over the identity size cap: nothing
+    assert join_complementary(labels, pairs, sources, 0.1, max_records=2)[1] == 0
+    # off
+    assert join_complementary(labels, pairs, sources, 0.0)[1] == 0
+
+
+def test_records_alone_with_no_link_at_all_are_joined_when_complementary():
+    """No pair reaches the match threshold (an update's records paired below it with stored
+    ones): the CBP and ICE records, each the other's only candidate, are still one identity."""
+    con = _journey_con([("cbp:J1", "ice:J2", 0.3)])
+    stats = cluster(con)
+    assert frozenset({"J1", "J2"}) in _partition(con.table(tables.CLUSTERS).df())
+    assert int(stats["links"].iloc[0]) == 0

@@ -21,6 +21,7 @@ from linkage.comparisons import COMPARISON_NAMES, default_comparisons
 from linkage.conflicts import conflict_rules, conflict_sql, number_support_sql
 from linkage.model import prepare_input
 from linkage.tables import CLUSTERS
+from linkage.thresholds import Thresholds
 
 #: A child's record; each case changes only the fields its comparison reads.
 BASE: dict[str, Any] = {
@@ -358,7 +359,10 @@ def test_conflict_sql_tells_different_children_apart(model_input, index, differe
 def test_clustering_parts_exactly_the_cases_conflict_sql_calls_two_children(model_input):
     """Each case's two records, linked at p 0.99, a component of their own: clustering's
     conflict check (the rules that read no names on each pair, names once per pair of name
-    contents, pairs of one A-number left out) parts exactly the cases that are two children."""
+    contents, pairs of one A-number left out) parts exactly the cases that are two children.
+    (The two records of a case come from different agencies, and each is the other's only
+    candidate: the check is tested without the joining of complementary identities that would
+    follow it.)"""
     con, table, records = model_input
     ends = [
         (_uid(records, f"C{i:02d}l"), _uid(records, f"C{i:02d}r"))
@@ -369,7 +373,12 @@ def test_clustering_parts_exactly_the_cases_conflict_sql_calls_two_children(mode
     )
     con.register("case_links", links)
     try:
-        cluster(con, pairs="case_links", nodes=table)
+        cluster(
+            con,
+            pairs="case_links",
+            nodes=table,
+            thresholds=Thresholds(complementary_probability=0),
+        )
         identity = dict(con.execute(f"SELECT unique_id, identity_id FROM {CLUSTERS}").fetchall())
     finally:
         con.unregister("case_links")

@@ -292,7 +292,9 @@ def test_a_model_saved_before_thresholds_were_saved_keeps_its_match_threshold(re
     del old["thresholds"]
     old["threshold_match_probability"] = 0.7
     model = Model.from_dict(old)
-    assert model.thresholds == Thresholds(match_probability=0.7, single_link_probability=0.0)
+    assert model.thresholds == Thresholds(
+        match_probability=0.7, single_link_probability=0.0, complementary_probability=0.0
+    )
     assert model.threshold_match_probability == 0.7
 
 
@@ -300,9 +302,13 @@ def test_a_model_saved_before_thresholds_were_saved_keeps_its_match_threshold(re
 def test_a_model_saved_before_single_links_were_cut_clusters_as_it_did(result):
     old = result.model.to_dict()
     del old["thresholds"]["single_link_probability"]
+    del old["thresholds"]["complementary_probability"]
     model = Model.from_dict(old)
-    assert model.thresholds == Thresholds(single_link_probability=0.0)
-    assert Model.from_dict(result.model.to_dict()).thresholds.single_link_probability == 0.99
+    assert model.thresholds == Thresholds(
+        single_link_probability=0.0, complementary_probability=0.0
+    )
+    again = Model.from_dict(result.model.to_dict()).thresholds
+    assert (again.single_link_probability, again.complementary_probability) == (0.99, 0.1)
 
 
 @pytest.mark.slow

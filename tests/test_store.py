@@ -206,6 +206,48 @@ def test_monthly_updates_give_the_answer_of_one_full_run(
     assert pairwise_f1(incremental, full[["source", "record_id", "identity_id"]]) >= 0.999
 
 
+def _together(clusters: pd.DataFrame) -> set[tuple[str, str]]:
+    """Every pair of records (``source:record_id``) of one identity."""
+    ids = clusters["source"] + ":" + clusters["record_id"]
+    out: set[tuple[str, str]] = set()
+    for members in ids.groupby(clusters["identity_id"]).agg(sorted):
+        out.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+    return out
+
+
+def test_updates_join_the_identities_of_complementary_agencies_a_full_run_joins(tmp_path) -> None:
+    """The records that a full run puts in one identity only by joining two identities of
+    complementary agencies (clustering.join_complementary) are in one identity after monthly
+    updates too: an update clusters again the identities paired with its records below the
+    match threshold, not only those linked. (Every habit of the data at three times its rate,
+    and a strict match threshold, 0.99, break many journeys in two, for the join to put
+    together again.)"""
+    defaults = synthetic.Rates()
+    habits = {
+        f.name: min(1.0, 3 * getattr(defaults, f.name))
+        for f in dataclasses.fields(synthetic.Rates)
+        if f.metadata.get("kind") in ("habit", "corruption")
+    }
+    data = synthetic.generate(1_500, seed=12, rates=synthetic.Rates(**habits)).sources
+    trained = linkage.link(data, quiet=True).model
+    model = dataclasses.replace(
+        trained, thresholds=dataclasses.replace(trained.thresholds, match_probability=0.99)
+    )
+    path = tmp_path / "s.duckdb"
+    with Store.create(path, model=model) as store:
+        for extract in split(data, 3, seed=5):
+            store.update(extract)
+        incremental = _together(store.clusters())
+    joined = _together(linkage.link(data, model=model, quiet=True).clusters())
+    alone = dataclasses.replace(
+        model, thresholds=dataclasses.replace(model.thresholds, complementary_probability=0)
+    )
+    without = _together(linkage.link(data, model=alone, quiet=True).clusters())
+    by_the_join = joined - without
+    assert len(by_the_join) >= 10
+    assert len(by_the_join - incremental) <= len(by_the_join) // 20
+
+
 def test_updates_with_blocks_bounded_by_size_score_the_full_run_s_pairs(
     larger, tmp_path, caplog
 ) -> None:

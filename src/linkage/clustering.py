@@ -14,7 +14,9 @@ components that hold a conflict are re-clustered in Python.
 
 An identity is then split where one link alone, below ``Thresholds.single_link_probability``,
 joins two groups of at least two records each (:func:`split_single_links`): two children
-joined by one pair of namesakes, whose other records do not link across.
+joined by one pair of namesakes, whose other records do not link across. Last, two identities
+whose records come from different agencies only, each the other's strongest candidate, are
+joined (:func:`join_complementary`): one journey's records broken in two.
 
 Each identity's ``identity_id`` is derived from its records (a hash of its smallest ``unique_id``),
 so the same input gives the same ids whatever the row order or run.
@@ -41,7 +43,7 @@ from linkage.conflicts import number_support_sql
 from linkage.tables import CLUSTERS, MODEL_INPUT, PAIRS, RECORDS, scratch
 from linkage.thresholds import Thresholds
 
-__all__ = ["cluster", "split_single_links"]
+__all__ = ["cluster", "join_complementary", "split_single_links"]
 
 logger = logging.getLogger("linkage")
 
@@ -112,8 +114,9 @@ def cluster(
     Args:
         con: the connection holding the tables.
         thresholds: links are the pairs at or above ``match_probability``; conflicts, the size
-            cap and the single links cut are read from it too (default: the defaults of
-            :class:`~linkage.thresholds.Thresholds`).
+            cap, the single links cut and the identities of complementary agencies joined
+            (``complementary_probability``: the pairs at or above it are read too) are read from
+            it as well (default: the defaults of :class:`~linkage.thresholds.Thresholds`).
         prevent_conflicts: refuse links that would put two conflicting records in one identity
             (False gives plain connected components, for comparison).
         pairs: the scored pairs table.
@@ -154,7 +157,7 @@ def _cluster(
         right = np.concatenate([must[:, 1], right])
         prob = np.concatenate([np.ones(len(must)), prob])
     labels = _components(n, left, right)
-    refused = 0
+    refused = joined = 0
     if prevent_conflicts and len(prob):
         labels, refused = _cluster_without_conflicts(
             con, labels, (left, right), nodes, thresholds, decided=(must, cannot)
@@ -163,11 +166,15 @@ def _cluster(
             labels, (left, right, prob), thresholds.single_link_probability
         )
         refused += split
+    if prevent_conflicts:  # also with no link at all: records alone may complement each other
+        labels, joined = _join_complementary(con, pairs, nodes, labels, thresholds, cannot)
     logger.info(
         "clustering: %s links, %s refused (conflicting, over the identity size cap, or the one "
-        "weak link between two groups of records)",
+        "weak link between two groups of records); %s pairs of identities of complementary "
+        "agencies joined",
         f"{len(prob):,}",
         f"{refused:,}",
+        f"{joined:,}",
     )
     out = pd.DataFrame(
         {
@@ -189,6 +196,7 @@ def _cluster(
         {
             "links": [len(prob)],
             "refused_links": [refused],
+            "complementary_joins": [joined],
             "identities": [int(len(np.unique(labels)))],
             "records": [n],
         }
@@ -617,3 +625,130 @@ def _sides_without(
         len(nodes), np.searchsorted(nodes, rest[:, 0]), np.searchsorted(nodes, rest[:, 1])
     )
     return [nodes[labels == label] for label in np.unique(labels)]
+
+
+def _join_complementary(
+    con: duckdb.DuckDBPyConnection,
+    pairs: str,
+    nodes: str,
+    labels: np.ndarray,
+    thresholds: Thresholds,
+    apart: np.ndarray,
+) -> tuple[np.ndarray, int]:
+    """:func:`join_complementary` over the scored pairs at or above
+    ``thresholds.complementary_probability`` and each record's source (the ids scratch table)."""
+    at_least = float(thresholds.complementary_probability)
+    if at_least <= 0:
+        return labels, 0
+    found = con.execute(
+        f"""SELECT a.idx AS l, b.idx AS r, p.match_probability
+            FROM {pairs} p
+            JOIN {Scratch.ids} a ON a.unique_id = p.unique_id_l
+            JOIN {Scratch.ids} b ON b.unique_id = p.unique_id_r
+            WHERE p.match_probability >= {at_least}"""
+    ).fetchnumpy()
+    sources = con.execute(
+        f"""SELECT n.source FROM {Scratch.ids} i JOIN {nodes} n USING (unique_id)
+            ORDER BY i.idx"""
+    ).fetchnumpy()["source"]
+    codes = pd.factorize(np.asarray(sources, dtype=object))[0].astype(np.int64)
+    return join_complementary(
+        labels,
+        (
+            np.asarray(found["l"], dtype=np.int64),
+            np.asarray(found["r"], dtype=np.int64),
+            np.asarray(found["match_probability"], dtype=float),
+        ),
+        codes,
+        at_least,
+        apart=apart,
+        max_records=thresholds.max_identity_records,
+    )
+
+
+def join_complementary(
+    labels: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray],
+    sources: np.ndarray,
+    at_least: float,
+    *,
+    apart: np.ndarray | None = None,
+    max_records: int = Thresholds().max_identity_records,
+) -> tuple[np.ndarray, int]:
+    """Join two identities whose records come from different agencies only, when each is the
+    other's strongest candidate and their strongest pair scores at least ``at_least``; return
+    each record's identity and the number of pairs of identities joined.
+
+    A child's journey leaves a record at each agency it passes (an apprehension, a custody, a
+    placement, a court case). When the records of one journey break into two identities, what
+    one part lacks the other holds: a CBP record alone and the ICE and HHS records of the same
+    name. Two different children rarely complement each other that way (each has its own
+    apprehension), and when they do, one of them usually has a better candidate. So a pair of
+    identities that share no agency and are each other's best candidate is one child, even
+    where the pair alone scored below the match threshold, or a conflict rule refused it
+    (docs/accuracy.md). Ties for the strongest candidate join nothing; nor do pairs of
+    identities a reviewer kept apart (``apart``: record numbers, ``(n, 2)``), or two that
+    would hold more than ``max_records`` records. ``at_least`` of 0 joins none.
+
+    Args:
+        labels: each record's identity (the smallest record number in it).
+        pairs: record numbers left and right and the probability of each scored pair.
+        sources: each record's agency as a small integer code (at most 63 codes).
+        at_least: the lowest probability of the strongest pair between the two identities.
+        apart: pairs of records a reviewer decided are different children.
+        max_records: the identity size cap.
+
+    Example:
+        >>> import numpy as np
+        >>> labels = np.array([0, 1, 1])  # a CBP record alone, and ICE + HHS records
+        >>> pairs = (np.array([0, 0]), np.array([1, 2]), np.array([0.3, 0.2]))
+        >>> join_complementary(labels, pairs, np.array([0, 1, 2]), 0.1)[0].tolist()
+        [0, 0, 0]
+    """
+    left, right, prob = pairs
+    n = len(labels)
+    if at_least <= 0 or not len(prob):
+        return labels, 0
+    a, b = labels[left], labels[right]
+    cross = (a != b) & (prob >= at_least)
+    if not cross.any():
+        return labels, 0
+    # every identity's candidates (both directions), strongest first, ties by the partner
+    ends = np.concatenate([a[cross], b[cross]])
+    others = np.concatenate([b[cross], a[cross]])
+    strength = np.concatenate([prob[cross], prob[cross]])
+    order = np.lexsort((others, -strength, ends))
+    ends, others, strength = ends[order], others[order], strength[order]
+    first = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])
+    best = np.full(n, -1, dtype=np.int64)
+    best[ends[first]] = others[first]
+    # a tie for the strongest (another partner at the same probability) names no best
+    nxt = first + 1
+    has_next = nxt < len(ends)
+    tie = np.zeros(len(first), dtype=bool)
+    tie[has_next] = (
+        (ends[nxt[has_next]] == ends[first[has_next]])
+        & (strength[nxt[has_next]] == strength[first[has_next]])
+        & (others[nxt[has_next]] != others[first[has_next]])
+    )
+    best[ends[first[tie]]] = -1
+    one = np.flatnonzero(best >= 0)
+    one = one[(best[best[one]] == one) & (one < best[one])]
+    if not len(one):
+        return labels, 0
+    two = best[one]
+    masks = np.zeros(n, dtype=np.int64)
+    np.bitwise_or.at(masks, labels, np.left_shift(1, sources.astype(np.int64)))
+    sizes = np.bincount(labels, minlength=n)
+    keep = ((masks[one] & masks[two]) == 0) & (sizes[one] + sizes[two] <= max_records)
+    if apart is not None and len(apart):
+        x, y = labels[apart[:, 0]], labels[apart[:, 1]]
+        kept_apart = np.minimum(x, y) * n + np.maximum(x, y)
+        keep &= ~np.isin(one * n + two, kept_apart)
+    one, two = one[keep], two[keep]
+    if not len(one):
+        return labels, 0
+    # each identity has one best candidate, so the joins are disjoint pairs: one step each
+    mapping = np.arange(n, dtype=np.int64)
+    mapping[two] = one
+    return mapping[labels], len(one)

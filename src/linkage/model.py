@@ -220,16 +220,20 @@ class Model:
         )
 
 
+#: The decision thresholds a model saved before they existed clusters with: none of what they
+#: decide (a model saved before single links were cut cuts none; one saved before identities of
+#: complementary agencies were joined joins none), so a store's identities stay those of the run
+#: that made them.
+_BEFORE = {"single_link_probability": 0.0, "complementary_probability": 0.0}
+
+
 def _thresholds_of(data: dict[str, Any]) -> Thresholds:
     """The thresholds of a saved model; a model saved before thresholds were saved carries only
-    its match threshold (the rest are the defaults its comparisons were built with). A model
-    saved before single links were cut (``single_link_probability``) clusters as it did: it
-    cuts none, so a store's identities stay those of the run that made them."""
+    its match threshold (the rest are the defaults its comparisons were built with). A decision
+    threshold the model lacks clusters as the model did when it was saved (:data:`_BEFORE`)."""
     if "thresholds" in data:
-        return Thresholds.from_dict({"single_link_probability": 0.0, **data["thresholds"]})
-    return Thresholds(
-        match_probability=float(data["threshold_match_probability"]), single_link_probability=0.0
-    )
+        return Thresholds.from_dict({**_BEFORE, **data["thresholds"]})
+    return Thresholds(match_probability=float(data["threshold_match_probability"]), **_BEFORE)
 
 
 def prepare_input(con: duckdb.DuckDBPyConnection, *, records: str = RECORDS) -> str:

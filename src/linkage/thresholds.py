@@ -10,9 +10,11 @@ where it is declared. There are three kinds:
 * **conflicts** (``separate_journeys_days``, ``court_before_apprehension_days``,
   ``a_number_typo_min_gap``, and ``dob_year_off_years`` as well): when clustering treats two records as different children;
 * **decisions** (``match_probability``, ``keep_pair_probability``, ``review_probability``,
-  ``max_identity_records``, ``single_link_probability``): what becomes a link, which pairs are
-  kept for review, which identities are flagged, how large an identity may grow, which single
-  link between two groups of records is too weak to join them. They can be changed on a trained model.
+  ``max_identity_records``, ``single_link_probability``, ``complementary_probability``): what
+  becomes a link, which pairs are kept for review, which identities are flagged, how large an
+  identity may grow, which single link between two groups of records is too weak to join them,
+  when two identities of complementary agencies are one child. They can be changed on a trained
+  model.
 
 Example:
     >>> from linkage.thresholds import Thresholds
@@ -62,6 +64,10 @@ class Thresholds:
         single_link_probability: a link below this probability that is the only link between
             two groups of at least two records each is refused, and the identity split there
             (two children joined by one pair of namesakes); 0 refuses none.
+        complementary_probability: two identities whose records come from different agencies
+            only (one journey's records broken in two), each the other's strongest candidate,
+            are joined when their strongest pair scores at least this, below the match
+            threshold or refused by a conflict; 0 joins none.
         name_jaro_winkler: Jaro-Winkler similarity at or above which two spellings of a given name
             or of the surnames are "similar".
         address_jaro_winkler: the same for two addresses in one ZIP code.
@@ -92,6 +98,7 @@ class Thresholds:
     review_probability: float = 0.95
     max_identity_records: int = 100
     single_link_probability: float = 0.99
+    complementary_probability: float = 0.1
     name_jaro_winkler: float = 0.9
     address_jaro_winkler: float = 0.9
     dob_year_off_years: int = 2

@@ -75,6 +75,9 @@ class S:
     sub_pairs = scratch("sub_pairs")
     sub_ids = scratch("sub_ids")
     old_links = scratch("old_links")
+    old_candidates = scratch(
+        "old_candidates"
+    )  # stored pairs that may join complementary identities
     scored_links = scratch("scored_links")
     drifted = scratch("drifted")
     extract_rejects = scratch("extract_rejects")
@@ -337,12 +340,15 @@ def recluster_touched(
     neighbours; leave ``linkage_clusters`` (their records only).
 
     Touched: the identities holding a revised record or an end of a new link (at or above the
-    match threshold). Neighbours: the identities holding a record linked to a touched one. They
-    are clustered again together with the new records, on every link among them, by the same
+    match threshold, or at or above ``complementary_probability``: a pair that may join two
+    identities of complementary agencies). Neighbours: the identities holding a record linked to
+    a touched one (or paired with it at that probability). They are clustered again together
+    with the new records, on every link and such pair among them, by the same
     :func:`linkage.clustering.cluster` a full run uses; every other identity stays as it was.
+    (An identity held apart from its strongest candidate outside the neighbours is decided on
+    the candidates inside: docs/store.md.)
     """
-    threshold = float(model.thresholds.match_probability)
-    strong = f"match_probability >= {threshold}"
+    strong = f"match_probability >= {candidate_floor(model)}"
     old_links_view(con, model, delta)
     con.execute(
         f"""CREATE OR REPLACE TABLE {S.sub_ids} AS
@@ -356,9 +362,9 @@ def recluster_touched(
             SELECT unique_id FROM {T.clusters} WHERE identity_id IN (
                 SELECT c.identity_id FROM {T.clusters} c JOIN seeds USING (unique_id))),
         neighbours AS (
-            SELECT p.unique_id_r AS unique_id FROM {S.old_links} p
+            SELECT p.unique_id_r AS unique_id FROM {S.old_candidates} p
             WHERE p.unique_id_l IN (SELECT unique_id FROM touched)
-            UNION SELECT p.unique_id_l FROM {S.old_links} p
+            UNION SELECT p.unique_id_l FROM {S.old_candidates} p
             WHERE p.unique_id_r IN (SELECT unique_id FROM touched))
         SELECT unique_id FROM {T.clusters} WHERE identity_id IN (
             SELECT c.identity_id FROM {T.clusters} c
@@ -376,7 +382,7 @@ def recluster_touched(
     )
     con.execute(
         f"""CREATE OR REPLACE TABLE {S.sub_pairs} AS
-        SELECT unique_id_l, unique_id_r, match_probability FROM {S.old_links}
+        SELECT unique_id_l, unique_id_r, match_probability FROM {S.old_candidates}
         WHERE unique_id_l IN (SELECT unique_id FROM {S.sub_ids})
           AND unique_id_r IN (SELECT unique_id FROM {S.sub_ids})
         UNION ALL
@@ -390,6 +396,17 @@ def recluster_touched(
     logger.info("update: %s records clustered again", f"{delta.reclustered:,}")
 
 
+def candidate_floor(model: Model) -> float:
+    """The lowest probability of a stored pair that clustering reads: the match threshold, or
+    ``complementary_probability`` below it (the pairs that may join two identities of
+    complementary agencies: :func:`linkage.clustering.join_complementary`)."""
+    thresholds = model.thresholds
+    floor = float(thresholds.match_probability)
+    if thresholds.complementary_probability > 0:
+        floor = min(floor, float(thresholds.complementary_probability))
+    return floor
+
+
 def old_links_view(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -> None:
     """:attr:`S.old_links`: the stored links that still hold, with their probability at today's
     prior, and :attr:`S.drifted`: the records of the links that no longer do.
@@ -398,7 +415,10 @@ def old_links_view(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -
     falls as the store grows (one over the records: :func:`linkage.model.prior_for`), so a stored
     pair is worth ``match_weight - prior then + prior now`` today, as a full run would score it.
     A link that today's prior takes below the threshold is dropped, and the identities it
-    joined are clustered again. The links of a revised record are scored again anyway."""
+    joined are clustered again. The links of a revised record are scored again anyway.
+    :attr:`S.old_candidates`: the same for the stored pairs at or above
+    :func:`candidate_floor` today (the links, and the pairs that may join two identities of
+    complementary agencies)."""
     threshold = float(model.thresholds.match_probability)
     revised = f"(SELECT unique_id FROM {S.delta} WHERE revised)"
     # a pair of records in a block the update split is scored again: its new score stands
@@ -416,20 +436,28 @@ def old_links_view(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -
     con.execute(
         f"""CREATE OR REPLACE TABLE {S.scored_links} AS
         SELECT p.unique_id_l, p.unique_id_r,
-               1 / (1 + pow(2.0, -({today}))) AS match_probability
+               1 / (1 + pow(2.0, -({today}))) AS match_probability,
+               p.match_probability >= {threshold} AS was_link
         FROM {T.pairs} p JOIN {T.updates} u ON u.update_id = p.scored_in
-        WHERE p.match_probability >= {threshold}
+        WHERE p.match_probability >= {candidate_floor(model)}
           AND p.unique_id_l NOT IN {revised} AND p.unique_id_r NOT IN {revised}
           {rescored}"""
     )
     con.execute(
         f"""CREATE OR REPLACE VIEW {S.old_links} AS
-        SELECT * FROM {S.scored_links} WHERE match_probability >= {threshold}"""
+        SELECT unique_id_l, unique_id_r, match_probability FROM {S.scored_links}
+        WHERE match_probability >= {threshold}"""
     )
     con.execute(
+        f"""CREATE OR REPLACE VIEW {S.old_candidates} AS
+        SELECT unique_id_l, unique_id_r, match_probability FROM {S.scored_links}
+        WHERE match_probability >= {candidate_floor(model)}"""
+    )
+    gone = f"was_link AND match_probability < {threshold}"
+    con.execute(
         f"""CREATE OR REPLACE VIEW {S.drifted} AS
-        SELECT unique_id_l AS unique_id FROM {S.scored_links} WHERE match_probability < {threshold}
-        UNION SELECT unique_id_r FROM {S.scored_links} WHERE match_probability < {threshold}"""
+        SELECT unique_id_l AS unique_id FROM {S.scored_links} WHERE {gone}
+        UNION SELECT unique_id_r FROM {S.scored_links} WHERE {gone}"""
     )
 
 
