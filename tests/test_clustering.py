@@ -576,9 +576,9 @@ def test_single_links_found_quickly_are_those_found_one_by_one(seed):
     assert got.tolist() == expected.tolist()
 
 
-def _journey_con(pairs: list[tuple[str, str, float]]) -> duckdb.DuckDBPyConnection:
+def journey_frames() -> dict[str, pd.DataFrame]:
     """One boy's journey: a CBP record "Jose Perez" (no A-number) and the ICE and HHS records
-    of "José Pérez López", plus a second CBP record of another "José Pérez", with ``pairs``."""
+    of "José Pérez López", plus a second CBP record of another "José Pérez"."""
 
     def row(record_id: str, surname: str, day: int) -> dict[str, str]:
         return {"record_id": record_id, "first_name": "José", "last_name": surname,
@@ -599,7 +599,12 @@ def _journey_con(pairs: list[tuple[str, str, float]]) -> duckdb.DuckDBPyConnecti
         ),  # fmt: skip
         "hhs": pd.DataFrame([row("J3", "Pérez López", 3)]),
     }
-    con = normalize(frames).con
+    return frames
+
+
+def _journey_con(pairs: list[tuple[str, str, float]]) -> duckdb.DuckDBPyConnection:
+    """:func:`journey_frames` with ``pairs``."""
+    con = normalize(journey_frames()).con
     prepare_input(con)
     con.register("_pairs", pd.DataFrame(pairs, columns=["unique_id_l", "unique_id_r",
                                                         "match_probability"]))  # fmt: skip

@@ -10,7 +10,13 @@ from linkage.clustering import cluster
 from linkage.conflicts import conflict_rules
 from linkage.model import TrainingConfig
 from linkage.synthetic import generate
-from test_clustering import FAMILY, family_frames, namesakes_frames, namesakes_pairs
+from test_clustering import (
+    FAMILY,
+    family_frames,
+    journey_frames,
+    namesakes_frames,
+    namesakes_pairs,
+)
 
 MISSED_REASONS = {
     "not_scored",
@@ -39,7 +45,7 @@ def test_the_pairs_listed_are_exactly_the_errors_evaluate_counts(linked):
     assert len(analysis.missed) == scores.true_pairs - scores.true_positive_pairs
     assert len(analysis.false_merges) == scores.predicted_pairs - scores.true_positive_pairs
     assert set(analysis.missed["reason"]) <= MISSED_REASONS
-    assert set(analysis.false_merges["reason"]) <= {"linked_directly", "chained"}
+    assert set(analysis.false_merges["reason"]) <= {"linked_directly", "chained", "complementary"}
     # the truth agrees: a missed pair is one child in two identities, a false merge the reverse
     assert (analysis.missed["identity_id_l"] != analysis.missed["identity_id_r"]).all()
     assert (analysis.false_merges["child_id_l"] != analysis.false_merges["child_id_r"]).all()
@@ -123,3 +129,30 @@ def test_a_child_cut_at_a_single_weak_link_is_listed_with_that_reason(model):
     assert cut[["unique_id_l", "unique_id_r"]].values.tolist() == [["cbp:Y1", "hhs:X3"]]
     assert cut["reason"].tolist() == ["single_link"]
     assert set(missed["reason"]) == {"single_link", "not_scored"}
+
+
+@pytest.mark.slow
+def test_a_false_merge_of_complementary_identities_is_listed_with_that_reason(model):
+    """Were the lone CBP record another boy's, the identity clustering made by joining it to the
+    ICE and HHS identity (complementary agencies) holds two false pairs, and the analysis says
+    what joined them; the ICE-HHS link inside is no error."""
+    result = link(journey_frames(), model=model, quiet=True)
+    con = result.con
+    pairs = pd.DataFrame(
+        [("hhs:J3", "ice:J2", 0.999), ("cbp:J1", "ice:J2", 0.3)],
+        columns=["unique_id_l", "unique_id_r", "match_probability"],
+    )
+    con.register("_pairs", pairs)
+    con.execute(f"DELETE FROM {tables.PAIRS}")
+    con.execute(f"INSERT INTO {tables.PAIRS} BY NAME SELECT * FROM _pairs")
+    con.unregister("_pairs")
+    cluster(con, thresholds=result.model.thresholds)
+    records = result.records()
+    truth = pd.DataFrame({"source": records["source"], "record_id": records["record_id"],
+                          "child_id": records["record_id"].map({"J1": "Z"}).fillna("J")})  # fmt: skip
+    merges = explain_errors(result, truth).false_merges
+    assert sorted(map(tuple, merges[["unique_id_l", "unique_id_r"]].values.tolist())) == [
+        ("cbp:J1", "hhs:J3"),
+        ("cbp:J1", "ice:J2"),
+    ]
+    assert set(merges["reason"]) == {"complementary"}

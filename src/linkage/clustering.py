@@ -43,7 +43,7 @@ from linkage.conflicts import number_support_sql
 from linkage.tables import CLUSTERS, MODEL_INPUT, PAIRS, RECORDS, scratch
 from linkage.thresholds import Thresholds
 
-__all__ = ["cluster", "join_complementary", "split_single_links"]
+__all__ = ["cluster", "join_complementary", "lowest_pair_read", "split_single_links"]
 
 logger = logging.getLogger("linkage")
 
@@ -131,7 +131,8 @@ def cluster(
     # Each record's number (its rank by unique_id), kept in SQL: Python holds only numbers.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {Scratch.ids} AS
-        SELECT unique_id, row_number() OVER (ORDER BY unique_id) - 1 AS idx FROM {nodes}"""
+        SELECT unique_id, source, row_number() OVER (ORDER BY unique_id) - 1 AS idx
+        FROM {nodes}"""
     )
     try:
         return _cluster(con, thresholds, prevent_conflicts, pairs, nodes, records, decisions)
@@ -150,7 +151,10 @@ def _cluster(
 ) -> pd.DataFrame:
     """:func:`cluster` once the records are numbered (the ids scratch table)."""
     n = int(con.execute(f"SELECT count(*) FROM {Scratch.ids}").fetchall()[0][0])
-    left, right, prob = _links(con, pairs, thresholds.match_probability)
+    # the links, and below them the pairs that may join identities of complementary agencies
+    scored = _links(con, pairs, lowest_pair_read(thresholds, prevent_conflicts))
+    linked = int(np.searchsorted(-scored[2], -thresholds.match_probability, side="right"))
+    left, right, prob = (column[:linked] for column in scored)
     must, cannot = _decided(con, decisions)
     if len(must):
         left = np.concatenate([must[:, 0], left])
@@ -167,7 +171,7 @@ def _cluster(
         )
         refused += split
     if prevent_conflicts:  # also with no link at all: records alone may complement each other
-        labels, joined = _join_complementary(con, pairs, nodes, labels, thresholds, cannot)
+        labels, joined = _join_complementary(con, scored, labels, thresholds, cannot)
     logger.info(
         "clustering: %s links, %s refused (conflicting, over the identity size cap, or the one "
         "weak link between two groups of records); %s pairs of identities of complementary "
@@ -232,8 +236,8 @@ def _decided(
 def _links(
     con: duckdb.DuckDBPyConnection, pairs: str, threshold: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The links (pairs at or above ``threshold``), strongest first, as record numbers (the ids
-    scratch table) and probabilities."""
+    """The pairs at or above ``threshold``, strongest first, as record numbers (the ids scratch
+    table) and probabilities."""
     edges = con.execute(
         f"""SELECT a.idx AS l, b.idx AS r, p.match_probability
             FROM {pairs} p
@@ -627,38 +631,37 @@ def _sides_without(
     return [nodes[labels == label] for label in np.unique(labels)]
 
 
+def lowest_pair_read(thresholds: Thresholds, prevent_conflicts: bool = True) -> float:
+    """The lowest probability of a pair clustering reads: the match threshold, or
+    ``complementary_probability`` below it (the pairs that may join two identities of
+    complementary agencies: :func:`join_complementary`)."""
+    floor = float(thresholds.match_probability)
+    if prevent_conflicts and thresholds.complementary_probability > 0:
+        floor = min(floor, float(thresholds.complementary_probability))
+    return floor
+
+
 def _join_complementary(
     con: duckdb.DuckDBPyConnection,
-    pairs: str,
-    nodes: str,
+    scored: tuple[np.ndarray, np.ndarray, np.ndarray],
     labels: np.ndarray,
     thresholds: Thresholds,
     apart: np.ndarray,
 ) -> tuple[np.ndarray, int]:
-    """:func:`join_complementary` over the scored pairs at or above
-    ``thresholds.complementary_probability`` and each record's source (the ids scratch table)."""
+    """:func:`join_complementary` over the ``scored`` pairs (record numbers, probabilities) and
+    each record's source (the ids scratch table)."""
     at_least = float(thresholds.complementary_probability)
     if at_least <= 0:
         return labels, 0
+    names = [r[0] for r in con.execute(f"SELECT DISTINCT source FROM {Scratch.ids}").fetchall()]
     found = con.execute(
-        f"""SELECT a.idx AS l, b.idx AS r, p.match_probability
-            FROM {pairs} p
-            JOIN {Scratch.ids} a ON a.unique_id = p.unique_id_l
-            JOIN {Scratch.ids} b ON b.unique_id = p.unique_id_r
-            WHERE p.match_probability >= {at_least}"""
+        f"SELECT idx, list_position(?, source) AS code FROM {Scratch.ids}", [names]
     ).fetchnumpy()
-    sources = con.execute(
-        f"""SELECT n.source FROM {Scratch.ids} i JOIN {nodes} n USING (unique_id)
-            ORDER BY i.idx"""
-    ).fetchnumpy()["source"]
-    codes = pd.factorize(np.asarray(sources, dtype=object))[0].astype(np.int64)
+    codes = np.zeros(len(labels), dtype=np.int64)
+    codes[np.asarray(found["idx"], dtype=np.int64)] = np.asarray(found["code"], dtype=np.int64)
     return join_complementary(
         labels,
-        (
-            np.asarray(found["l"], dtype=np.int64),
-            np.asarray(found["r"], dtype=np.int64),
-            np.asarray(found["match_probability"], dtype=float),
-        ),
+        scored,
         codes,
         at_least,
         apart=apart,

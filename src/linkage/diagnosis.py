@@ -10,8 +10,9 @@ each record and lists
   other records of the two identities (which), cut as the one weak link between two groups of
   records (``single_link``), or else (the identity size cap);
 - every **false merge** (two records of different children in one identity) with what joined
-  them: a direct link (its probability and the comparisons that weighed most for it) or a chain
-  through other records.
+  them: a direct link (its probability and the comparisons that weighed most for it), a chain
+  through other records, or the joining of two identities of complementary agencies
+  (``complementary``: no link joins the two parts).
 
 So the next habit the data show can be diagnosed in minutes: ``analysis.summary()`` counts the
 reasons, ``analysis.missed`` and ``analysis.false_merges`` hold the pairs.
@@ -33,9 +34,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from linkage import tables
+from linkage.clustering import _components
 from linkage.conflicts import conflict_rules, number_support_sql
 from linkage.evaluation import TRUTH_COLUMNS, _to_arrow
 from linkage.thresholds import Thresholds
@@ -68,8 +71,10 @@ class ErrorAnalysis:
             ``comparisons`` (those that weighed most against the pair, with their match weight).
         false_merges: one row per pair of records of different children in one identity:
             ``unique_id_l, unique_id_r, child_id_l, child_id_r, identity_id, match_probability``,
-            ``reason`` (``linked_directly``, ``chained``) and ``comparisons`` (those that weighed
-            most for a direct link).
+            ``reason`` (``linked_directly``, ``chained``, or ``complementary``: the records are
+            in parts of the identity that no link joins, put together as two identities of
+            complementary agencies) and ``comparisons`` (those that weighed most for a direct
+            link).
     """
 
     missed: pd.DataFrame
@@ -310,6 +315,24 @@ def _missed_reason(
     return reasons
 
 
+def _link_parts(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> dict[str, int]:
+    """Each record's part of its identity: the records its links inside the identity reach. An
+    identity of more than one part was joined as two identities of complementary agencies
+    (:func:`linkage.clustering.join_complementary`), or by a reviewer's ``same``."""
+    rows = con.execute(
+        f"""WITH ids AS (SELECT unique_id, row_number() OVER (ORDER BY unique_id) - 1 AS idx,
+                                identity_id FROM {tables.CLUSTERS})
+        SELECT a.idx AS l, b.idx AS r FROM {tables.PAIRS} p
+        JOIN ids a ON a.unique_id = p.unique_id_l JOIN ids b ON b.unique_id = p.unique_id_r
+        WHERE a.identity_id = b.identity_id
+          AND p.match_probability >= {float(thresholds.match_probability)}"""
+    ).fetchnumpy()
+    ids = con.execute(f"SELECT unique_id FROM {tables.CLUSTERS} ORDER BY unique_id").fetchnumpy()
+    left, right = (np.asarray(rows[side], dtype=np.int64) for side in ("l", "r"))
+    labels = _components(len(ids["unique_id"]), left, right)
+    return dict(zip(ids["unique_id"].tolist(), labels.tolist(), strict=True))
+
+
 def _false_merges(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> pd.DataFrame:
     """Pairs of records of different children in one identity, with the direct link if any."""
     weights = _weights(con)
@@ -327,4 +350,10 @@ def _false_merges(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> pd.
             {_pair_join("p", "a.unique_id", "b.unique_id")}
             ORDER BY a.identity_id, a.unique_id, b.unique_id"""
     ).df()
+    chained = frame["reason"] == "chained"
+    if chained.any():
+        parts = _link_parts(con, thresholds)
+        ends = frame.loc[chained, ["unique_id_l", "unique_id_r"]].itertuples(index=False)
+        apart = [parts[a] != parts[b] for a, b in ends]
+        frame.loc[frame.index[chained][apart], "reason"] = "complementary"
     return frame

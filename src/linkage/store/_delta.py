@@ -27,7 +27,7 @@ import pandas as pd
 
 from linkage import tables
 from linkage.blocking import add_block_keys, drop_block_keys, pairs_touching_sql
-from linkage.clustering import cluster
+from linkage.clustering import cluster, lowest_pair_read
 from linkage.comparisons import MODEL_INPUT_SQL
 from linkage.model import Model, predict, predict_blocked
 from linkage.schema import CANONICAL_COLUMNS
@@ -348,7 +348,7 @@ def recluster_touched(
     (An identity held apart from its strongest candidate outside the neighbours is decided on
     the candidates inside: docs/store.md.)
     """
-    strong = f"match_probability >= {candidate_floor(model)}"
+    strong = f"match_probability >= {lowest_pair_read(model.thresholds)}"
     old_links_view(con, model, delta)
     con.execute(
         f"""CREATE OR REPLACE TABLE {S.sub_ids} AS
@@ -396,17 +396,6 @@ def recluster_touched(
     logger.info("update: %s records clustered again", f"{delta.reclustered:,}")
 
 
-def candidate_floor(model: Model) -> float:
-    """The lowest probability of a stored pair that clustering reads: the match threshold, or
-    ``complementary_probability`` below it (the pairs that may join two identities of
-    complementary agencies: :func:`linkage.clustering.join_complementary`)."""
-    thresholds = model.thresholds
-    floor = float(thresholds.match_probability)
-    if thresholds.complementary_probability > 0:
-        floor = min(floor, float(thresholds.complementary_probability))
-    return floor
-
-
 def old_links_view(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -> None:
     """:attr:`S.old_links`: the stored links that still hold, with their probability at today's
     prior, and :attr:`S.drifted`: the records of the links that no longer do.
@@ -417,8 +406,8 @@ def old_links_view(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -
     A link that today's prior takes below the threshold is dropped, and the identities it
     joined are clustered again. The links of a revised record are scored again anyway.
     :attr:`S.old_candidates`: the same for the stored pairs at or above
-    :func:`candidate_floor` today (the links, and the pairs that may join two identities of
-    complementary agencies)."""
+    :func:`linkage.clustering.lowest_pair_read` today (the links, and the pairs that may join
+    two identities of complementary agencies)."""
     threshold = float(model.thresholds.match_probability)
     revised = f"(SELECT unique_id FROM {S.delta} WHERE revised)"
     # a pair of records in a block the update split is scored again: its new score stands
@@ -439,7 +428,7 @@ def old_links_view(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -
                1 / (1 + pow(2.0, -({today}))) AS match_probability,
                p.match_probability >= {threshold} AS was_link
         FROM {T.pairs} p JOIN {T.updates} u ON u.update_id = p.scored_in
-        WHERE p.match_probability >= {candidate_floor(model)}
+        WHERE p.match_probability >= {lowest_pair_read(model.thresholds)}
           AND p.unique_id_l NOT IN {revised} AND p.unique_id_r NOT IN {revised}
           {rescored}"""
     )
@@ -451,7 +440,7 @@ def old_links_view(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -
     con.execute(
         f"""CREATE OR REPLACE VIEW {S.old_candidates} AS
         SELECT unique_id_l, unique_id_r, match_probability FROM {S.scored_links}
-        WHERE match_probability >= {candidate_floor(model)}"""
+        WHERE match_probability >= {lowest_pair_read(model.thresholds)}"""
     )
     gone = f"was_link AND match_probability < {threshold}"
     con.execute(
