@@ -309,6 +309,7 @@ def measure(
         )
         out["links"] = int(result.clustering["links"].iloc[0])
         out["refused_links"] = int(result.clustering["refused_links"].iloc[0])
+        out["complementary_joins"] = int(result.clustering["complementary_joins"].iloc[0])
         out["identities"] = int(result.clustering["identities"].iloc[0])
         out["largest_block"] = (
             result.blocking.sort_values("largest_block", ascending=False)
