@@ -666,6 +666,9 @@ def test_joining_complementary_identities_needs_one_best_candidate_and_respects_
     # a tie for {1, 2}'s strongest candidate: nothing
     tied = (pairs[0], pairs[1], np.array([0.4, 0.4]))
     assert join_complementary(labels, tied, sources, 0.1)[0].tolist() == labels.tolist()
+    # also when {1, 2} meets {0} twice at that probability (both its records) before {3}
+    twice = (np.array([0, 0, 3]), np.array([1, 2, 2]), np.array([0.4, 0.4, 0.4]))
+    assert join_complementary(labels, twice, sources, 0.1)[0].tolist() == labels.tolist()
     # a reviewer kept records 0 and 2 apart: nothing
     apart = np.array([[0, 2]])
     kept = join_complementary(labels, pairs, sources, 0.1, apart=apart)[0]

@@ -152,7 +152,7 @@ def _cluster(
     """:func:`cluster` once the records are numbered (the ids scratch table)."""
     n = int(con.execute(f"SELECT count(*) FROM {Scratch.ids}").fetchall()[0][0])
     # the links, and below them the pairs that may join identities of complementary agencies
-    scored = _links(con, pairs, lowest_pair_read(thresholds, prevent_conflicts))
+    scored = _scored_pairs(con, pairs, lowest_pair_read(thresholds, prevent_conflicts))
     linked = int(np.searchsorted(-scored[2], -thresholds.match_probability, side="right"))
     left, right, prob = (column[:linked] for column in scored)
     must, cannot = _decided(con, decisions)
@@ -233,7 +233,7 @@ def _decided(
     return pairs[same], pairs[~same]
 
 
-def _links(
+def _scored_pairs(
     con: duckdb.DuckDBPyConnection, pairs: str, threshold: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs at or above ``threshold``, strongest first, as record numbers (the ids scratch
@@ -725,16 +725,12 @@ def join_complementary(
     first = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])
     best = np.full(n, -1, dtype=np.int64)
     best[ends[first]] = others[first]
-    # a tie for the strongest (another partner at the same probability) names no best
-    nxt = first + 1
-    has_next = nxt < len(ends)
-    tie = np.zeros(len(first), dtype=bool)
-    tie[has_next] = (
-        (ends[nxt[has_next]] == ends[first[has_next]])
-        & (strength[nxt[has_next]] == strength[first[has_next]])
-        & (others[nxt[has_next]] != others[first[has_next]])
-    )
-    best[ends[first[tie]]] = -1
+    # a tie for the strongest (another partner at the same probability) names no best: an
+    # identity's pairs at its strongest probability come first, their partners in order, so
+    # the first and the last of them differ exactly when two partners tie
+    top = strength == np.repeat(strength[first], np.diff(np.r_[first, len(ends)]))
+    last_top = first + np.add.reduceat(top.astype(np.int64), first) - 1
+    best[ends[first[others[last_top] != others[first]]]] = -1
     one = np.flatnonzero(best >= 0)
     one = one[(best[best[one]] == one) & (one < best[one])]
     if not len(one):

@@ -75,9 +75,8 @@ class S:
     sub_pairs = scratch("sub_pairs")
     sub_ids = scratch("sub_ids")
     old_links = scratch("old_links")
-    old_candidates = scratch(
-        "old_candidates"
-    )  # stored pairs that may join complementary identities
+    # the stored links and the stored pairs that may join identities of complementary agencies
+    old_candidates = scratch("old_candidates")
     scored_links = scratch("scored_links")
     drifted = scratch("drifted")
     extract_rejects = scratch("extract_rejects")
@@ -348,7 +347,7 @@ def recluster_touched(
     (An identity held apart from its strongest candidate outside the neighbours is decided on
     the candidates inside: docs/store.md.)
     """
-    strong = f"match_probability >= {lowest_pair_read(model.thresholds)}"
+    read = f"match_probability >= {lowest_pair_read(model.thresholds)}"
     old_links_view(con, model, delta)
     con.execute(
         f"""CREATE OR REPLACE TABLE {S.sub_ids} AS
@@ -356,8 +355,8 @@ def recluster_touched(
             SELECT unique_id FROM {S.delta}
             UNION SELECT unique_id FROM {S.drifted}
             UNION SELECT unique_id FROM ({pending_records(con)})
-            UNION SELECT unique_id_l FROM {S.new_pairs} WHERE {strong}
-            UNION SELECT unique_id_r FROM {S.new_pairs} WHERE {strong}),
+            UNION SELECT unique_id_l FROM {S.new_pairs} WHERE {read}
+            UNION SELECT unique_id_r FROM {S.new_pairs} WHERE {read}),
         touched AS (
             SELECT unique_id FROM {T.clusters} WHERE identity_id IN (
                 SELECT c.identity_id FROM {T.clusters} c JOIN seeds USING (unique_id))),
@@ -386,7 +385,7 @@ def recluster_touched(
         WHERE unique_id_l IN (SELECT unique_id FROM {S.sub_ids})
           AND unique_id_r IN (SELECT unique_id FROM {S.sub_ids})
         UNION ALL
-        SELECT unique_id_l, unique_id_r, match_probability FROM {S.new_pairs} WHERE {strong}"""
+        SELECT unique_id_l, unique_id_r, match_probability FROM {S.new_pairs} WHERE {read}"""
     )
     cluster(
         con, thresholds=model.thresholds, pairs=S.sub_pairs, nodes=S.sub_nodes,
@@ -409,6 +408,7 @@ def old_links_view(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -
     :func:`linkage.clustering.lowest_pair_read` today (the links, and the pairs that may join
     two identities of complementary agencies)."""
     threshold = float(model.thresholds.match_probability)
+    floor = lowest_pair_read(model.thresholds)
     revised = f"(SELECT unique_id FROM {S.delta} WHERE revised)"
     # a pair of records in a block the update split is scored again: its new score stands
     rescored = (
@@ -428,7 +428,7 @@ def old_links_view(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -
                1 / (1 + pow(2.0, -({today}))) AS match_probability,
                p.match_probability >= {threshold} AS was_link
         FROM {T.pairs} p JOIN {T.updates} u ON u.update_id = p.scored_in
-        WHERE p.match_probability >= {lowest_pair_read(model.thresholds)}
+        WHERE p.match_probability >= {floor}
           AND p.unique_id_l NOT IN {revised} AND p.unique_id_r NOT IN {revised}
           {rescored}"""
     )
@@ -440,7 +440,7 @@ def old_links_view(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta) -
     con.execute(
         f"""CREATE OR REPLACE VIEW {S.old_candidates} AS
         SELECT unique_id_l, unique_id_r, match_probability FROM {S.scored_links}
-        WHERE match_probability >= {lowest_pair_read(model.thresholds)}"""
+        WHERE match_probability >= {floor}"""
     )
     gone = f"was_link AND match_probability < {threshold}"
     con.execute(
