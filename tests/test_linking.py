@@ -16,11 +16,11 @@ import pytest
 from linkage import LinkageError, ModelError, Thresholds, evaluate, handoff_report, link, normalize
 from linkage import model as model_module
 from linkage._random_pairs import estimate_u
-from linkage.blocking import BlockingRule
+from linkage.blocking import BlockingRule, add_block_keys, pairs_touching_sql
 from linkage.comparisons import COMPARISON_NAMES
-from linkage.model import Model, TrainingConfig, prepare_input, train
+from linkage.model import Model, TrainingConfig, predict_blocked, prepare_input, train
 from linkage.synthetic import generate
-from linkage.tables import TRAIN_INPUT
+from linkage.tables import BLOCKED_INPUT, MODEL_INPUT, TRAIN_INPUT
 
 N_CHILDREN = 3_000
 #: Cheaper u estimation for the extra trainings of this module (the shared one uses the default).
@@ -247,6 +247,28 @@ def test_scoring_in_slices_gives_the_same_pairs_and_identities(data, result, mon
     assert len(in_slices) == len(one_pass) > 1000
     pd.testing.assert_frame_equal(in_slices, one_pass, check_exact=False, rtol=1e-9)
     assert _by_record(sliced.clusters()).equals(_by_record(result.clusters()))
+
+
+def test_scoring_listed_pairs_gives_predict_s_pairs_and_weights(data, result):
+    """A store's update scores the candidate pairs it lists itself (``predict_blocked``), with
+    the records they name handed to Splink once; listing every candidate pair must give exactly
+    the pairs and weights of a full predict."""
+    con = normalize(data.sources).con
+    prepare_input(con)
+    rules = result.model.blocking_rules
+    keyed = add_block_keys(con, rules, MODEL_INPUT, BLOCKED_INPUT)
+    con.execute("CREATE TABLE listed AS " + pairs_touching_sql(rules, records=keyed, new=keyed))
+    kept = predict_blocked(result.model, con, input_table=keyed, blocked="listed", out="scored")
+    columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
+    scored = con.execute(f"SELECT {', '.join(columns)} FROM scored").df()
+    full = result.pairs()[columns]
+    assert kept == len(scored) == len(full) > 1000
+    pd.testing.assert_frame_equal(
+        scored.sort_values(columns[:2], ignore_index=True),
+        full.sort_values(columns[:2], ignore_index=True),
+        check_exact=False,
+        rtol=1e-9,
+    )
 
 
 @pytest.mark.slow
