@@ -175,6 +175,46 @@ def test_a_record_with_every_name_garbled_is_still_a_candidate_by_birth_date_and
     assert not candidates(by_names), "the test needs a pair that only the rule on journeys finds"
 
 
+def test_a_record_with_its_given_name_and_birth_date_garbled_is_a_candidate_by_its_surname():
+    """One child's HHS record with a letter slipped into its given name (MIGUEL -> MIXGUEL), a
+    1 January of the year before as its birth date (an age determination) and no A-number: no
+    rule on given names or birth dates finds its CBP record, but the surname's first sounds, the
+    given initial, the country and the week of the transfer agree, and the rule on those makes
+    the pair a candidate."""
+    data = generate(150, seed=1)
+    cbp, hhs, truth = data.sources["cbp"], data.sources["hhs"].copy(), data.truth
+    both = truth[truth["source"].isin(["cbp", "hhs"])].drop_duplicates(["child_id", "source"])
+    pairs = both.groupby("child_id").filter(lambda g: len(g) == 2)
+    ids = pairs.pivot(index="child_id", columns="source", values="record_id")
+    seen = cbp.set_index("record_id").loc[ids["cbp"]]
+    usable = seen["first_name"].str.len().ge(4) & seen["dob"].notna() & seen["last_name"].notna()
+    cbp_id = seen.index[usable.to_numpy()][0]
+    hhs_id = ids.loc[ids["cbp"] == cbp_id, "hhs"].iloc[0]
+    seen = seen.loc[cbp_id]
+    row = hhs["record_id"] == hhs_id
+    first = seen["first_name"].split()[0]
+    hhs.loc[row, "first_name"] = first[:2] + "X" + first[2:]  # MIGUEL -> MIXGUEL
+    hhs.loc[row, "dob"] = f"{pd.Timestamp(seen['dob']).year - 1}-01-01"
+    hhs.loc[row, "a_number"] = None
+    for column in ("last_name", "sex", "country", "event_date"):
+        hhs.loc[row, column] = seen[column]
+    con = normalize({**data.sources, "hhs": hhs}).con
+    table = add_block_keys(con, DEFAULT_BLOCKING_RULES, prepare_input(con), "keyed")
+    left, right = f"cbp:{cbp_id}", f"hhs:{hhs_id}"
+
+    def candidates(rules) -> bool:
+        any_rule = " OR ".join(f"coalesce({rule.sql()}, FALSE)" for rule in rules)
+        return con.execute(
+            f"SELECT {any_rule} FROM {table} l, {table} r WHERE l.unique_id = ? AND r.unique_id = ?",
+            [left, right],
+        ).fetchall()[0][0]
+
+    assert candidates(DEFAULT_BLOCKING_RULES)
+    others = [r for r in DEFAULT_BLOCKING_RULES if "surname's first sounds" not in r.name]
+    assert len(others) == len(DEFAULT_BLOCKING_RULES) - 1
+    assert not candidates(others), "the test needs a pair that only the rule on surnames finds"
+
+
 # -- blocks bounded by their size -------------------------------------------------------------
 
 

@@ -166,6 +166,12 @@ DEFAULT_BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(name="same dob (day and month either way), country and sex, events in the same fortnight (offset a week)",
                  columns=("dob_swap_key", "country", "sex", "event_fortnight_offset"),
                  max_block=DEFAULT_MAX_BLOCK, refine=("given_initial",)),
+    # a given name and the birth date both garbled (a typo inside the given name, a placeholder
+    # or moved birth date): the surname's first sounds, the given initial and the journey agree
+    # (docs/linking.md section 3)
+    BlockingRule(name="same surname's first sounds, given initial and country, events in the same fortnight (offset a week)",
+                 columns=("surname_prefix", "given_initial", "country", "event_fortnight_offset"),
+                 max_block=NARROW_MAX_BLOCK, refine=("dob_year",)),
     BlockingRule(name="given and family names swapped, same birth year",
                  columns=("given_phon_1", "surname_phon_1", "dob_year"),
                  right_columns=("surname_phon_1", "given_phon_1", "dob_year"),
