@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import duckdb
@@ -138,6 +139,22 @@ def test_the_default_rules_keep_nearly_every_true_pair():
     assert connected >= 0.998, f"{(1 - connected) * true_pairs:.0f} true pairs not even connected"
 
 
+def _candidates_of(sources, left: str, right: str) -> Callable[[Sequence[BlockingRule]], bool]:
+    """Whether records ``left`` and ``right`` of ``sources`` are candidates by a list of rules
+    (the default rules' blocks cut on all the records, each rule's SQL as Splink reads it)."""
+    con = normalize(sources).con
+    table = add_block_keys(con, DEFAULT_BLOCKING_RULES, prepare_input(con), "keyed")
+
+    def candidates(rules: Sequence[BlockingRule]) -> bool:
+        any_rule = " OR ".join(f"coalesce({rule.sql()}, FALSE)" for rule in rules)
+        return con.execute(
+            f"SELECT {any_rule} FROM {table} l, {table} r WHERE l.unique_id = ? AND r.unique_id = ?",
+            [left, right],
+        ).fetchall()[0][0]
+
+    return candidates
+
+
 def test_a_record_with_every_name_garbled_is_still_a_candidate_by_birth_date_and_journey():
     """One child's HHS record with a typo at the start of every name, the surnames run together
     and no A-number: no name rule finds its CBP record, but the birth date, country, sex and the
@@ -159,17 +176,9 @@ def test_a_record_with_every_name_garbled_is_still_a_candidate_by_birth_date_and
     # the birth date, sex and country agree; handed over on the day of the apprehension
     for column in ("dob", "sex", "country", "event_date"):
         hhs.loc[row, column] = seen[column]
-    con = normalize({**data.sources, "hhs": hhs}).con
-    table = add_block_keys(con, DEFAULT_BLOCKING_RULES, prepare_input(con), "keyed")
-    left, right = f"cbp:{ids['cbp']}", f"hhs:{ids['hhs']}"
-
-    def candidates(rules) -> bool:
-        any_rule = " OR ".join(f"coalesce({rule.sql()}, FALSE)" for rule in rules)
-        return con.execute(
-            f"SELECT {any_rule} FROM {table} l, {table} r WHERE l.unique_id = ? AND r.unique_id = ?",
-            [left, right],
-        ).fetchall()[0][0]
-
+    candidates = _candidates_of(
+        {**data.sources, "hhs": hhs}, f"cbp:{ids['cbp']}", f"hhs:{ids['hhs']}"
+    )
     assert candidates(DEFAULT_BLOCKING_RULES)
     by_names = [r for r in DEFAULT_BLOCKING_RULES if "country and sex" not in r.name]
     assert not candidates(by_names), "the test needs a pair that only the rule on journeys finds"
@@ -198,17 +207,7 @@ def test_a_record_with_its_given_name_and_birth_date_garbled_is_a_candidate_by_i
     hhs.loc[row, "a_number"] = None
     for column in ("last_name", "sex", "country", "event_date"):
         hhs.loc[row, column] = seen[column]
-    con = normalize({**data.sources, "hhs": hhs}).con
-    table = add_block_keys(con, DEFAULT_BLOCKING_RULES, prepare_input(con), "keyed")
-    left, right = f"cbp:{cbp_id}", f"hhs:{hhs_id}"
-
-    def candidates(rules) -> bool:
-        any_rule = " OR ".join(f"coalesce({rule.sql()}, FALSE)" for rule in rules)
-        return con.execute(
-            f"SELECT {any_rule} FROM {table} l, {table} r WHERE l.unique_id = ? AND r.unique_id = ?",
-            [left, right],
-        ).fetchall()[0][0]
-
+    candidates = _candidates_of({**data.sources, "hhs": hhs}, f"cbp:{cbp_id}", f"hhs:{hhs_id}")
     assert candidates(DEFAULT_BLOCKING_RULES)
     others = [r for r in DEFAULT_BLOCKING_RULES if "surname's first sounds" not in r.name]
     assert len(others) == len(DEFAULT_BLOCKING_RULES) - 1
