@@ -10,7 +10,11 @@ extracts ``bench_scale.py`` caches (generated here when absent, same layout and 
    by the first rule that makes it) in all and per record;
 3. against the truth: the true pairs (two records of one child) that are candidates
    (*direct*), and those whose records are connected by true candidate pairs (*connected*: what
-   clustering can reach, since an identity is a connected component of links).
+   clustering can reach, since an identity is a connected component of links);
+4. with ``--top-k K ...``, the same for the candidate pairs pruned to each record's K best by a
+   cheap score (a pair is kept when it is among the K best of either of its records): the
+   cardinality node pruning of meta-blocking, measured as another way to bound the pairs per
+   record (docs/performance.md; not what ``link`` does).
 
 No model is trained and nothing is scored: this measures what blocking hands to predict. Run::
 
@@ -44,10 +48,13 @@ logger = logging.getLogger("bench_blocking")
 OWN_BOUNDS = "own"
 
 
-def measure(folder: Path, bounds: Sequence[int | str | None]) -> list[dict[str, Any]]:
+def measure(
+    folder: Path, bounds: Sequence[int | str | None], top_k: Sequence[int] = ()
+) -> list[dict[str, Any]]:
     """The candidate pairs and the true pairs kept by the default rules bounded at each of
     ``bounds`` (one bound for every bounded rule; :data:`OWN_BOUNDS`: each rule's own; None:
-    unbounded) on the extracts of ``folder``, read and normalised once."""
+    unbounded) on the extracts of ``folder``, read and normalised once; with ``top_k``, also
+    those pruned to each record's best ``k`` (:func:`_pruned`)."""
     from linkage import normalize, read_sources
     from linkage.model import prepare_input
     from linkage.synthetic import read_truth
@@ -57,12 +64,14 @@ def measure(folder: Path, bounds: Sequence[int | str | None]) -> list[dict[str, 
     truth, _ = read_truth(folder / "truth")
     con.register("bench_truth_frame", truth)
     try:
-        return [_measure_rules(con, max_block, folder) for max_block in bounds]
+        return [_measure_rules(con, max_block, folder, top_k) for max_block in bounds]
     finally:
         con.close()
 
 
-def _measure_rules(con: Any, max_block: int | str | None, folder: Path) -> dict[str, Any]:
+def _measure_rules(
+    con: Any, max_block: int | str | None, folder: Path, top_k: Sequence[int] = ()
+) -> dict[str, Any]:
     """:func:`measure` for one bound, on the model input of ``con``."""
     from linkage.blocking import DEFAULT_BLOCKING_RULES, add_block_keys, drop_block_keys
     from linkage.clustering import _components  # the same union-find clustering uses
@@ -124,6 +133,7 @@ def _measure_rules(con: Any, max_block: int | str | None, folder: Path) -> dict[
     )[1].astype(np.int64)
     connected = int((groups * (groups - 1) // 2).sum())
     candidates = sum(r["pairs"] for r in rows)
+    pruned = _pruned(con, rules, top_k, child, all_true) if top_k else []
     con.execute("DROP TABLE bench_input")
     drop_block_keys(con, "bench_blocked")
     return {
@@ -138,7 +148,78 @@ def _measure_rules(con: Any, max_block: int | str | None, folder: Path) -> dict[
         "keys_seconds": keys_seconds,
         "pairs_seconds": pairs_seconds,
         "by_rule": rows,
+        "top_k": pruned,
     }
+
+
+#: The cheap score of :func:`_pruned`: equalities of the narrow columns (no name lists),
+#: weighted by hand. Not the model: what a pruning step before predict could afford.
+CHEAP_SCORE = """
+    8 * coalesce(a.a_number = b.a_number, FALSE)::INT - 6 * coalesce(a.a_number <> b.a_number, FALSE)::INT
+    + 4 * coalesce(a.dob = b.dob, FALSE)::INT + 2 * coalesce(a.dob_year = b.dob_year, FALSE)::INT
+    + 3 * coalesce(a.given_key = b.given_key, FALSE)::INT + 3 * coalesce(a.surname_key = b.surname_key, FALSE)::INT
+    + coalesce(a.given_phon_1 = b.given_phon_1, FALSE)::INT + coalesce(a.surname_phon_1 = b.surname_phon_1, FALSE)::INT
+    + coalesce(a.sex = b.sex, FALSE)::INT + coalesce(a.country = b.country, FALSE)::INT
+    + 2 * coalesce(abs(date_diff('day', a.event_date, b.event_date)) <= 14, FALSE)::INT"""
+
+
+def _pruned(
+    con: Any, rules: Sequence[Any], top_k: Sequence[int], child: np.ndarray, all_true: int
+) -> list[dict[str, Any]]:
+    """Meta-blocking's cardinality node pruning: every distinct candidate pair of ``rules`` on
+    ``bench_input``, scored by the number of rules that form it plus :data:`CHEAP_SCORE`; each
+    record's pairs ranked by that score (ties: the nearer events, then the other record); for
+    each ``k`` of ``top_k``, the pairs among the ``k`` best of either record, with the true
+    pairs they keep direct and connected."""
+    from linkage.clustering import _components
+
+    n = len(child)
+    forms = " UNION ALL ".join(
+        f"SELECT l.rid AS l, r.rid AS r FROM bench_input l JOIN bench_input r "
+        f"ON l.rid < r.rid AND {rule.sql()}"
+        for rule in rules
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE bench_pairs AS
+        SELECT p.l, p.r, (a.child_id = b.child_id) AS same_child, p.rules + {CHEAP_SCORE} AS s,
+            abs(date_diff('day', a.event_date, b.event_date)) AS days
+        FROM (SELECT l, r, count(*) AS rules FROM ({forms}) GROUP BY l, r) p
+        JOIN bench_input a ON a.rid = p.l JOIN bench_input b ON b.rid = p.r"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE bench_ranked AS
+        SELECT l, r, any_value(same_child) AS same_child, min(rank) AS rank FROM (
+            SELECT l, r, same_child,
+                row_number() OVER (PARTITION BY rec ORDER BY s DESC, days, other) AS rank
+            FROM (SELECT l AS rec, r AS other, * FROM bench_pairs
+                  UNION ALL SELECT r, l, * FROM bench_pairs))
+        GROUP BY l, r"""
+    )
+    child_code = np.unique(child, return_inverse=True)[1].ravel()
+    out = []
+    for k in top_k:
+        kept = con.execute(
+            f"SELECT l, r FROM bench_ranked WHERE rank <= {int(k)} AND same_child"
+        ).fetchnumpy()
+        counted = con.execute(f"SELECT count(*) FROM bench_ranked WHERE rank <= {int(k)}")
+        pairs = int(counted.fetchall()[0][0])
+        labels = _components(n, kept["l"].astype(np.int64), kept["r"].astype(np.int64))
+        groups = np.unique(np.stack([child_code, labels]), axis=1, return_counts=True)[1]
+        connected = int((groups.astype(np.int64) * (groups - 1) // 2).sum())
+        out.append(
+            {
+                "k": int(k),
+                "candidate_pairs": pairs,
+                "pairs_per_record": pairs / n,
+                "true_pairs_direct": len(kept["l"]),
+                "direct": len(kept["l"]) / all_true,
+                "connected": connected / all_true,
+            }
+        )
+        logger.info("top %d: %s", k, out[-1])
+    con.execute("DROP TABLE bench_pairs")
+    con.execute("DROP TABLE bench_ranked")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,6 +234,13 @@ def main(argv: list[str] | None = None) -> int:
         help="one bound for every bounded rule (default: each rule's own)",
     )
     parser.add_argument("--no-unbounded", action="store_true", help="skip the unbounded rules")
+    parser.add_argument(
+        "--top-k",
+        type=int,
+        nargs="+",
+        default=[],
+        help="also prune the pairs to each record's K best by a cheap score (meta-blocking)",
+    )
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -162,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for children in args.children:
         folder = prepare(args.cache_dir, children, args.seed)
-        for figures in measure(folder, (bound,) if args.no_unbounded else (bound, None)):
+        bounds = (bound,) if args.no_unbounded else (bound, None)
+        for figures in measure(folder, bounds, args.top_k):
             figures["children"] = children
             results.append(figures)
             logger.info("%s", {k: v for k, v in figures.items() if k != "by_rule"})
@@ -183,6 +272,12 @@ def main(argv: list[str] | None = None) -> int:
             f"| {f['children']:,} | {f['records']:,} | {blocks} | {f['candidate_pairs']:,} "
             f"| {f['pairs_per_record']:.1f} | {f['direct']:.5f} | {f['connected']:.5f} |"
         )
+        for t in f["top_k"]:
+            print(
+                f"| {f['children']:,} | {f['records']:,} | {blocks}, each record's {t['k']} best "
+                f"| {t['candidate_pairs']:,} | {t['pairs_per_record']:.1f} | {t['direct']:.5f} "
+                f"| {t['connected']:.5f} |"
+            )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0

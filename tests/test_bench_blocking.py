@@ -19,7 +19,8 @@ def test_bounded_blocks_form_fewer_pairs_and_keep_no_true_pair_the_unbounded_rul
     out = tmp_path / "blocking.json"
     run = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "bench_blocking.py"), "--children", "800",
-         "--max-block", "4", "--cache-dir", str(tmp_path / "cache"), "--json", str(out)],
+         "--max-block", "4", "--cache-dir", str(tmp_path / "cache"), "--json", str(out),
+         "--top-k", "2"],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
@@ -33,5 +34,13 @@ def test_bounded_blocks_form_fewer_pairs_and_keep_no_true_pair_the_unbounded_rul
     for figures in (bounded, unbounded):
         assert sum(r["pairs"] for r in figures["by_rule"]) == figures["candidate_pairs"]
         assert 0.9 < figures["direct"] <= figures["connected"] <= 1.0
+    # pruned to each record's two best: at most two pairs per record, all of them candidates
+    for figures in (bounded, unbounded):
+        (pruned,) = figures["top_k"]
+        assert pruned["k"] == 2
+        assert pruned["candidate_pairs"] <= 2 * figures["records"]
+        assert pruned["true_pairs_direct"] <= figures["true_pairs_direct"]
+        assert 0.5 < pruned["direct"] <= pruned["connected"] <= figures["connected"]
     # the table printed for the docs
     assert "| 800 |" in run.stdout and "bounded at 4" in run.stdout and "unbounded" in run.stdout
+    assert "each record's 2 best" in run.stdout
