@@ -224,6 +224,36 @@ def _bridged_family(extra_links: list[tuple[str, str, float]]):
     return con
 
 
+@pytest.mark.parametrize(
+    ("x_event", "joins"),
+    [("03/09/2021", "B"), ("03/05/2021", "A")],
+)
+def test_a_record_tied_between_twins_joins_the_one_of_the_nearer_event(x_event, joins):
+    """An HHS record "María López" (no A-number) scores exactly as well against twin A's HHS
+    record (event on 03/04) as against twin B's (event on 03/10); the twins conflict, so it can
+    join one only. It joins the twin whose event is nearer its own, whichever record id sorts
+    first."""
+    frames = family_frames()
+    hhs = frames["hhs"]
+    hhs.loc[hhs["record_id"] == "B3", "event_date"] = "03/10/2021"
+    bridge = {"record_id": "X3", "first_name": "María", "last_name": "López",
+              "dob": "04/19/2009", "sex": "F", "event_date": x_event}  # fmt: skip
+    frames["hhs"] = pd.concat([hhs, pd.DataFrame([bridge])], ignore_index=True)
+    con = normalize(frames).con
+    prepare_input(con)
+    own = [(f"{s}:{c}{i}", f"{t}:{c}{j}", 0.99) for c in FAMILY for (s, i), (t, j) in
+           [(("cbp", 1), ("ice", 2)), (("ice", 2), ("hhs", 3))]]  # fmt: skip
+    tied = [("hhs:A3", "hhs:X3", 0.98), ("hhs:B3", "hhs:X3", 0.98)]
+    con.register("_pairs", pd.DataFrame(own + tied,
+                                        columns=["unique_id_l", "unique_id_r", "match_probability"]))  # fmt: skip
+    con.execute(f"CREATE TABLE {tables.PAIRS} AS SELECT * FROM _pairs")
+    cluster(con)
+    partition = _partition(con.table(tables.CLUSTERS).df())
+    assert frozenset({f"{joins}1", f"{joins}2", f"{joins}3", "X3"}) in partition
+    other = "B" if joins == "A" else "A"
+    assert frozenset({f"{other}1", f"{other}2", f"{other}3"}) in partition
+
+
 def _one_child_under_two_given_names(bridge_given: str, complementary: float = 0.0):
     """Clustered: a girl written "María" by CBP and "José" by ICE (no A-numbers: a conflict of
     given names alone), linked through two HHS records written ``bridge_given`` (the same content

@@ -128,10 +128,14 @@ def cluster(
             absent from ``nodes`` are ignored.
     """
     thresholds = thresholds or Thresholds()
-    # Each record's number (its rank by unique_id), kept in SQL: Python holds only numbers.
+    # Each record's number (its rank by unique_id), kept in SQL: Python holds only numbers; and
+    # the day of its event, which orders links of equal probability (_scored_pairs).
+    has_events = "event_date" in {r[0] for r in con.execute(f"DESCRIBE {nodes}").fetchall()}
+    day = "date_diff('day', DATE '1970-01-01', event_date)" if has_events else "NULL::BIGINT"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {Scratch.ids} AS
-        SELECT unique_id, source, row_number() OVER (ORDER BY unique_id) - 1 AS idx
+        SELECT unique_id, source, row_number() OVER (ORDER BY unique_id) - 1 AS idx,
+            {day} AS event_day
         FROM {nodes}"""
     )
     try:
@@ -237,14 +241,18 @@ def _scored_pairs(
     con: duckdb.DuckDBPyConnection, pairs: str, threshold: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs at or above ``threshold``, strongest first, as record numbers (the ids scratch
-    table) and probabilities."""
+    table) and probabilities. Links of equal probability (the same comparison levels: namesakes
+    and twins often score alike against a record) come nearer events first: the timeline
+    comparison's levels are weeks wide, and of two journeys that fit a record as well, the one
+    of the nearer event is likelier its own (docs/accuracy.md)."""
     edges = con.execute(
         f"""SELECT a.idx AS l, b.idx AS r, p.match_probability
             FROM {pairs} p
             JOIN {Scratch.ids} a ON a.unique_id = p.unique_id_l
             JOIN {Scratch.ids} b ON b.unique_id = p.unique_id_r
             WHERE p.match_probability >= {float(threshold)}
-            ORDER BY p.match_probability DESC, p.unique_id_l, p.unique_id_r"""
+            ORDER BY p.match_probability DESC, abs(a.event_day - b.event_day) NULLS LAST,
+                p.unique_id_l, p.unique_id_r"""
     ).fetchnumpy()
     return (
         np.asarray(edges["l"], dtype=np.int64),
