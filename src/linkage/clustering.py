@@ -130,12 +130,10 @@ def cluster(
     thresholds = thresholds or Thresholds()
     # Each record's number (its rank by unique_id), kept in SQL: Python holds only numbers; and
     # the day of its event, which orders links of equal probability (_scored_pairs).
-    has_events = "event_date" in {r[0] for r in con.execute(f"DESCRIBE {nodes}").fetchall()}
-    day = "date_diff('day', DATE '1970-01-01', event_date)" if has_events else "NULL::BIGINT"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {Scratch.ids} AS
         SELECT unique_id, source, row_number() OVER (ORDER BY unique_id) - 1 AS idx,
-            {day} AS event_day
+            date_diff('day', DATE '1970-01-01', event_date) AS event_day
         FROM {nodes}"""
     )
     try:
