@@ -74,7 +74,6 @@ def _measure_rules(
 ) -> dict[str, Any]:
     """:func:`measure` for one bound, on the model input of ``con``."""
     from linkage.blocking import DEFAULT_BLOCKING_RULES, add_block_keys, drop_block_keys
-    from linkage.clustering import _components  # the same union-find clustering uses
     from linkage.tables import MODEL_INPUT
 
     rules = [
@@ -124,16 +123,11 @@ def _measure_rules(
             "(SELECT count(*) AS n FROM bench_input GROUP BY child_id)"
         ).fetchall()[0][0]
     )
-    labels = _components(n, true_pairs["l"].astype(np.int64), true_pairs["r"].astype(np.int64))
     child = con.execute("SELECT child_id FROM bench_input ORDER BY rid").fetchnumpy()["child_id"]
-    groups = np.unique(
-        np.stack([np.unique(child, return_inverse=True)[1].ravel(), labels]),
-        axis=1,
-        return_counts=True,
-    )[1].astype(np.int64)
-    connected = int((groups * (groups - 1) // 2).sum())
+    child_code = np.unique(child, return_inverse=True)[1].ravel()
+    connected = _connected(child_code, true_pairs)
     candidates = sum(r["pairs"] for r in rows)
-    pruned = _pruned(con, rules, top_k, child, all_true) if top_k else []
+    pruned = _pruned(con, rules, top_k, child_code, all_true) if top_k else []
     con.execute("DROP TABLE bench_input")
     drop_block_keys(con, "bench_blocked")
     return {
@@ -152,6 +146,18 @@ def _measure_rules(
     }
 
 
+def _connected(child_code: np.ndarray, true_pairs: dict[str, np.ndarray]) -> int:
+    """How many true pairs (two records of one child; ``child_code`` is each record's child, by
+    ``rid``) have their records joined through ``true_pairs`` (``l``, ``r``: the true candidate
+    pairs), with the same union-find clustering uses."""
+    from linkage.clustering import _components  # the same union-find clustering uses
+
+    left, right = true_pairs["l"].astype(np.int64), true_pairs["r"].astype(np.int64)
+    labels = _components(len(child_code), left, right)
+    groups = np.unique(np.stack([child_code, labels]), axis=1, return_counts=True)[1]
+    return int((groups.astype(np.int64) * (groups - 1) // 2).sum())
+
+
 #: The cheap score of :func:`_pruned`: equalities of the narrow columns (no name lists),
 #: weighted by hand. Not the model: what a pruning step before predict could afford.
 CHEAP_SCORE = """
@@ -164,16 +170,14 @@ CHEAP_SCORE = """
 
 
 def _pruned(
-    con: Any, rules: Sequence[Any], top_k: Sequence[int], child: np.ndarray, all_true: int
+    con: Any, rules: Sequence[Any], top_k: Sequence[int], child_code: np.ndarray, all_true: int
 ) -> list[dict[str, Any]]:
     """Meta-blocking's cardinality node pruning: every distinct candidate pair of ``rules`` on
     ``bench_input``, scored by the number of rules that form it plus :data:`CHEAP_SCORE`; each
     record's pairs ranked by that score (ties: the nearer events, then the other record); for
     each ``k`` of ``top_k``, the pairs among the ``k`` best of either record, with the true
-    pairs they keep direct and connected."""
-    from linkage.clustering import _components
-
-    n = len(child)
+    pairs they keep direct and connected (``child_code``: each record's child, by ``rid``)."""
+    n = len(child_code)
     forms = " UNION ALL ".join(
         f"SELECT l.rid AS l, r.rid AS r FROM bench_input l JOIN bench_input r "
         f"ON l.rid < r.rid AND {rule.sql()}"
@@ -195,7 +199,6 @@ def _pruned(
                   UNION ALL SELECT r, l, * FROM bench_pairs))
         GROUP BY l, r"""
     )
-    child_code = np.unique(child, return_inverse=True)[1].ravel()
     out = []
     for k in top_k:
         kept = con.execute(
@@ -203,9 +206,7 @@ def _pruned(
         ).fetchnumpy()
         counted = con.execute(f"SELECT count(*) FROM bench_ranked WHERE rank <= {int(k)}")
         pairs = int(counted.fetchall()[0][0])
-        labels = _components(n, kept["l"].astype(np.int64), kept["r"].astype(np.int64))
-        groups = np.unique(np.stack([child_code, labels]), axis=1, return_counts=True)[1]
-        connected = int((groups.astype(np.int64) * (groups - 1) // 2).sum())
+        connected = _connected(child_code, kept)
         out.append(
             {
                 "k": int(k),
