@@ -122,6 +122,8 @@ LEVEL_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
      {"source": "eoir", "zip": "33101", "address": "12 Main St"}),
     # the order of events along the journey
     ("timeline", "event date missing", {"event_date": "not a date"}, {}),
+    ("timeline", "within 1 day", {"event_date": "2021-03-01"}, {"source": "ice", "event_date": "2021-03-02"}),
+    ("timeline", "within 1 day", {"event_date": "2021-03-01"}, {"event_date": "2021-03-01"}),
     ("timeline", "within 7 days", {"event_date": "2021-03-01"}, {"source": "ice", "event_date": "2021-03-05"}),
     ("timeline", "in journey order, within 120 days",
      {"event_date": "2021-03-01"}, {"source": "hhs", "event_date": "2021-05-01"}),

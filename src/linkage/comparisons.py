@@ -500,6 +500,7 @@ def place_comparison(
 
 def timeline_comparison(
     *,
+    within_day_days: int = _DEFAULT.events_within_day_days,
     within_week_days: int = _DEFAULT.events_within_week_days,
     near_days: int = _DEFAULT.journey_near_days,
     far_days: int = _DEFAULT.journey_far_days,
@@ -509,7 +510,8 @@ def timeline_comparison(
     """The order of events: an HHS referral days after a CBP apprehension is evidence; the same
     agency again months later, or a court record of an earlier journey, is another journey of
     the same child as often as a namesake's (the model learns how often)."""
-    week, near, far = int(within_week_days), int(near_days), int(far_days)
+    day, week = int(within_day_days), int(within_week_days)
+    near, far = int(near_days), int(far_days)
     again, other = int(again_days), int(other_journey_days)
     in_order = (
         f"((source_rank_l <= source_rank_r AND event_date_l <= event_date_r + INTERVAL {week} DAY) "
@@ -523,6 +525,7 @@ def timeline_comparison(
             _level("event_date_l IS NULL OR event_date_r IS NULL", "event date missing").configure(
                 is_null_level=True
             ),
+            _level(f"{days} <= {day}", f"within {day} day{'' if day == 1 else 's'}"),
             _level(f"{days} <= {week}", f"within {week} days"),
             _level(
                 f"source_rank_l = source_rank_r AND {days} > {again} AND {days} <= {other}",
@@ -572,6 +575,7 @@ def default_comparisons(
         _exact("country", "country of birth / citizenship"),
         place_comparison(jaro_winkler_threshold=t.address_jaro_winkler),
         timeline_comparison(
+            within_day_days=t.events_within_day_days,
             within_week_days=t.events_within_week_days,
             near_days=t.journey_near_days,
             far_days=t.journey_far_days,

@@ -42,6 +42,7 @@ COMPARISON_THRESHOLDS: tuple[str, ...] = (
     "dob_year_off_years",
     "dob_within_days",
     "a_number_sequence_gap",
+    "events_within_day_days",
     "events_within_week_days",
     "journey_near_days",
     "journey_far_days",
@@ -76,6 +77,8 @@ class Thresholds:
         dob_within_days: birth dates at most this many days apart are "within a year".
         a_number_sequence_gap: A-numbers at most this far apart were issued in sequence (as to
             siblings apprehended together).
+        events_within_day_days: events at most this many days apart are "the same day or the
+            next" (a CBP apprehension, the ICE book-in and a duplicate entry of one child).
         events_within_week_days: events at most this many days apart are "within a week"; also
             the slack allowed to the journey order (an HHS referral logged before the apprehension).
         journey_near_days: events in journey order at most this many days apart are "near".
@@ -104,6 +107,7 @@ class Thresholds:
     dob_year_off_years: int = 2
     dob_within_days: int = 366
     a_number_sequence_gap: int = 20
+    events_within_day_days: int = 1
     events_within_week_days: int = 7
     journey_near_days: int = 120
     journey_far_days: int = 1100
