@@ -433,6 +433,32 @@ def test_different_a_numbers_weigh_as_often_as_the_data_show_them(data, result):
     assert m["All other comparisons"] < 2 * apart, (m, apart)
 
 
+def test_a_level_training_saw_no_matches_in_is_no_evidence_for_a_match():
+    """m floored after training: a level EM saw no matches in keeps a little m, so that it is
+    not a veto; but where the level is rarer than that among random pairs, the floor would
+    make it strong evidence for a match (a surname swapped with a slip at +10 bits at 500,000
+    children). Its floor is then its u: it weighs nothing."""
+    levels = [
+        {"label_for_charts": "equal", "m_probability": 0.95, "u_probability": 0.01},
+        {"label_for_charts": "rare, unseen", "m_probability": 1e-9, "u_probability": 1e-6},
+        {"label_for_charts": "rare, seen", "m_probability": 5e-4, "u_probability": 1e-6},
+        {"label_for_charts": "never sampled", "m_probability": None, "u_probability": None},
+        {"label_for_charts": "All other", "m_probability": 0.05, "u_probability": 0.99},
+        {"label_for_charts": "common, unseen", "m_probability": 0.0, "u_probability": 0.3},
+    ]
+    settings = {"comparisons": [{"comparison_levels": [{"is_null_level": True}, *levels]}]}
+    regular = model_module._regularise(settings)["comparisons"][0]["comparison_levels"][1:]
+    bits = {
+        lv["label_for_charts"]: math.log2(lv["m_probability"] / lv["u_probability"])
+        for lv in regular
+    }
+    assert abs(bits["rare, unseen"]) < 0.5, bits  # +11.3 with the floor at 0.002
+    assert abs(bits["never sampled"]) < 0.5, bits  # u filled, then m floored at it
+    assert bits["rare, seen"] > 8, bits  # what EM learned is kept
+    assert -9 < bits["common, unseen"] < -6, bits  # weak evidence against, not a veto
+    assert sum(lv["m_probability"] for lv in regular) == pytest.approx(1)
+
+
 @pytest.fixture(scope="module")
 def small_input():
     """The model input of 120 children (about 450 records: every pair is about 100,000 pairs)."""

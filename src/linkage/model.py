@@ -503,24 +503,30 @@ def _splink_view_removed(con: duckdb.DuckDBPyConnection, name: str) -> Iterator[
 
 #: Smallest m probability a level keeps after training: a level EM never saw among matches (a
 #: typo in a birth date the training data happened not to contain) must stay weak evidence
-#: against, not a veto worth -250 bits.
+#: against, not a veto worth -250 bits. Nor evidence for: the floor is the level's u
+#: probability when that is smaller, so a level rare among random pairs that EM saw no matches
+#: in weighs nothing (at 0.002 it weighed up to +12 bits; docs/accuracy.md).
 MIN_M_PROBABILITY = 0.002
 #: u probability given to a level never seen among random pairs.
 DEFAULT_U_PROBABILITY = 1e-4
 
 
 def _regularise(settings: dict[str, Any]) -> dict[str, Any]:
-    """Floor the m probabilities (and fill untrained u) of every non-null level, then renormalise."""
+    """Fill untrained u and floor the m probabilities of every non-null level (at
+    :data:`MIN_M_PROBABILITY`, or at the level's u when smaller), then renormalise."""
     for comparison in settings.get("comparisons", []):
         levels = [
             lv for lv in comparison.get("comparison_levels", []) if not lv.get("is_null_level")
         ]
         if not levels:
             continue
-        m = [max(float(lv.get("m_probability") or 0.0), MIN_M_PROBABILITY) for lv in levels]
         u = [
             float(lv["u_probability"]) if lv.get("u_probability") else DEFAULT_U_PROBABILITY
             for lv in levels
+        ]
+        m = [
+            max(float(lv.get("m_probability") or 0.0), min(MIN_M_PROBABILITY, u_level))
+            for lv, u_level in zip(levels, u, strict=True)
         ]
         m_total, u_total = sum(m), sum(u)
         for lv, m_value, u_value in zip(levels, m, u, strict=True):
