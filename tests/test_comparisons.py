@@ -125,6 +125,8 @@ LEVEL_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("timeline", "within 1 day", {"event_date": "2021-03-01"}, {"source": "ice", "event_date": "2021-03-02"}),
     ("timeline", "within 1 day", {"event_date": "2021-03-01"}, {"event_date": "2021-03-01"}),
     ("timeline", "within 7 days", {"event_date": "2021-03-01"}, {"source": "ice", "event_date": "2021-03-05"}),
+    ("timeline", "in journey order, within 30 days",
+     {"event_date": "2021-03-01"}, {"source": "hhs", "event_date": "2021-03-20"}),
     ("timeline", "in journey order, within 120 days",
      {"event_date": "2021-03-01"}, {"source": "hhs", "event_date": "2021-05-01"}),
     ("timeline", "in journey order, within 1100 days",

@@ -531,6 +531,7 @@ def timeline_comparison(
                 f"source_rank_l = source_rank_r AND {days} > {again} AND {days} <= {other}",
                 f"the same agency again, {again + 1}-{other} days apart (another journey)",
             ),
+            _level(f"{in_order} AND {days} <= {again}", f"in journey order, within {again} days"),
             _level(f"{in_order} AND {days} <= {near}", f"in journey order, within {near} days"),
             _level(f"{in_order} AND {days} <= {far}", f"in journey order, within {far} days"),
             _level(
