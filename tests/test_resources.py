@@ -79,12 +79,14 @@ def _partition(result: linkage.LinkageResult) -> set[frozenset[str]]:
 
 
 def test_under_a_small_limit_the_job_spills_and_finds_the_same_identities(small_data, tmp_path):
-    """DuckDB held to 225 MB (a run of this data without a limit takes about twice that) still
-    links every record as without a limit of ours."""
+    """DuckDB held to 300 MB (a run of this data without a limit takes about 450 MB) still
+    links every record as without a limit of ours. (At 225 MB the blocking query alone, fifteen
+    joins whose hash tables DuckDB sizes whatever the data, failed to pin a block in 3 runs of
+    4 on 2026-12-08: the edge of what DuckDB needs, not a limit a user would set.)"""
     limited = linkage.link(
-        small_data.sources, memory_limit="300MB", temp_directory=tmp_path, quiet=True
+        small_data.sources, memory_limit="400MB", temp_directory=tmp_path, quiet=True
     )
-    assert _bytes(_setting(limited.con, "memory_limit")) == pytest.approx(2.25e8, rel=0.01)
+    assert _bytes(_setting(limited.con, "memory_limit")) == pytest.approx(3e8, rel=0.01)
     free = linkage.link(small_data.sources, memory_limit="none", quiet=True)
     assert _partition(limited) == _partition(free)
 
@@ -114,7 +116,7 @@ def test_the_command_line_takes_the_limit_and_says_when_it_is_too_small(small_da
     bad = _cli("run", str(data), "--out", str(tmp_path / "o0"), "--memory-limit", "lots")
     assert bad.returncode == 2 and "'4GB', '512MB' or '8GiB'" in bad.stderr
     ok = _cli("run", str(data), "--out", str(tmp_path / "o1"), "--quiet",
-              "--memory-limit", "300MB", "--temp-dir", str(tmp_path / "spill"))  # fmt: skip
+              "--memory-limit", "400MB", "--temp-dir", str(tmp_path / "spill"))  # fmt: skip
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "o1" / "clusters.csv").is_file()
     starved = _cli("run", str(data), "--out", str(tmp_path / "o2"), "--quiet",
