@@ -84,7 +84,9 @@ class Thresholds:
         journey_near_days: events in journey order at most this many days apart are "near".
         journey_far_days: events in journey order at most this many days apart are "far".
         journey_again_days: two events of one agency more than this many days apart are another
-            journey (the same child apprehended again, or a namesake).
+            journey (the same child apprehended again, or a namesake); events of two agencies
+            in journey order at most this many days apart are "in journey order, within a
+            month", the handoff along one journey (a level of its own).
         other_journey_days: events out of journey order, or of one agency, at most this many days
             apart may be another journey of the same child; beyond, they are unrelated.
         separate_journeys_days: records of CBP, ICE or HHS whose events are more than this many days
