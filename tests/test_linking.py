@@ -13,10 +13,19 @@ import jellyfish
 import pandas as pd
 import pytest
 
-from linkage import LinkageError, ModelError, Thresholds, evaluate, handoff_report, link, normalize
+from linkage import (
+    LinkageError,
+    ModelError,
+    Thresholds,
+    _training,
+    evaluate,
+    handoff_report,
+    link,
+    normalize,
+)
 from linkage import model as model_module
 from linkage._random_pairs import estimate_u
-from linkage.blocking import BlockingRule, add_block_keys, pairs_touching_sql
+from linkage.blocking import BlockingRule, add_block_keys, form_candidate_pairs, pairs_touching_sql
 from linkage.comparisons import COMPARISON_NAMES
 from linkage.model import Model, TrainingConfig, predict_blocked, prepare_input, train
 from linkage.synthetic import generate
@@ -249,6 +258,58 @@ def test_scoring_in_slices_gives_the_same_pairs_and_identities(data, result, mon
     assert _by_record(sliced.clusters()).equals(_by_record(result.clusters()))
 
 
+def test_predict_scores_the_pairs_splinks_own_blocking_forms_with_splinks_weights(result):
+    """predict forms the candidate pairs itself (on integer ids, each pair once) and has Splink
+    score them: the pairs kept and their weights must be those of Splink blocking on the
+    model's rules and scoring in one (the linker the result carries does that)."""
+    columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
+    splinks = result.linker.inference.predict(
+        threshold_match_probability=result.model.thresholds.keep_pair_probability
+    )
+    own = result.con.execute(f"SELECT {', '.join(columns)} FROM {splinks.physical_name}").df()
+    ours = result.pairs()[columns]
+    assert len(ours) == len(own) > 1000
+    pd.testing.assert_frame_equal(
+        ours.sort_values(columns[:2], ignore_index=True),
+        own.sort_values(columns[:2], ignore_index=True),
+        check_exact=False,
+        rtol=1e-9,
+    )
+
+
+def test_candidate_pairs_are_splinks_blocked_pairs_each_once(data, result):
+    """The candidate pairs predict forms are exactly the pairs Splink's blocking forms from the
+    same rules (none twice, the smaller unique id on the left), scored or not."""
+    con = normalize(data.sources).con
+    prepare_input(con)
+    rules = result.model.blocking_rules
+    keyed = add_block_keys(con, rules, MODEL_INPUT, BLOCKED_INPUT)
+    con.execute(
+        f"""CREATE TABLE ids AS SELECT unique_id,
+        CAST(row_number() OVER (ORDER BY unique_id) AS INTEGER) AS uid FROM {keyed}"""
+    )
+    formed = form_candidate_pairs(con, rules, keyed, ids="ids", out="formed")
+    ours = con.execute(
+        """SELECT l.unique_id AS uid_l, r.unique_id AS uid_r FROM formed f
+        JOIN ids l ON l.uid = f.join_key_l JOIN ids r ON r.uid = f.join_key_r"""
+    ).df()
+    settings = {
+        **result.model.settings,
+        "blocking_rules_to_generate_predictions": [
+            {"blocking_rule": rule.sql(), "sql_dialect": "duckdb"} for rule in rules
+        ],
+    }
+    linker = model_module._linker(con, keyed, settings, "duckdb", validate=False)
+    blocked = linker.inference.compute_blocked_pairs_for_predict().physical_name
+    splinks = con.execute(f"SELECT join_key_l AS uid_l, join_key_r AS uid_r FROM {blocked}").df()
+    assert formed == len(ours) == len(splinks) > 10_000
+    assert not ours.duplicated().any() and (ours["uid_l"] < ours["uid_r"]).all()
+    pd.testing.assert_frame_equal(
+        ours.sort_values(["uid_l", "uid_r"], ignore_index=True),
+        splinks.sort_values(["uid_l", "uid_r"], ignore_index=True),
+    )
+
+
 def test_scoring_listed_pairs_gives_predict_s_pairs_and_weights(data, result):
     """A store's update scores the candidate pairs it lists itself (``predict_blocked``), with
     the records they name handed to Splink once; listing every candidate pair must give exactly
@@ -447,7 +508,7 @@ def test_a_level_training_saw_no_matches_in_is_no_evidence_for_a_match():
         {"label_for_charts": "common, unseen", "m_probability": 0.0, "u_probability": 0.3},
     ]
     settings = {"comparisons": [{"comparison_levels": [{"is_null_level": True}, *levels]}]}
-    regular = model_module._regularise(settings)["comparisons"][0]["comparison_levels"][1:]
+    regular = _training.regularise(settings)["comparisons"][0]["comparison_levels"][1:]
     bits = {
         lv["label_for_charts"]: math.log2(lv["m_probability"] / lv["u_probability"])
         for lv in regular

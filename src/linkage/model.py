@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from splink import Linker, SettingsCreator, block_on
 
 from linkage import _progress as progress
 from linkage._random_pairs import PAIR_COLUMN, estimate_u
+from linkage._training import regularise, splink_view_removed, unobserved_levels_summarised
 from linkage._version import __version__
 from linkage.blocking import (
     DEFAULT_BLOCKING_RULES,
@@ -31,6 +31,7 @@ from linkage.blocking import (
     BlockingRule,
     add_block_keys,
     count_comparisons,
+    form_candidate_pairs,
     missing_block_keys,
 )
 from linkage.comparisons import MODEL_INPUT_SQL, default_comparisons
@@ -65,11 +66,10 @@ MODEL_FORMAT = "linkage-model/1"
 #: Fewer records than this cannot train a model (EM needs pairs of the same child to learn from).
 MIN_TRAINING_RECORDS = 20
 
-#: Candidate pairs (blocking's upper bound) scored per slice of ``predict``. A slice holds only its
-#: own blocked pairs, but after the first each one copies the records its pairs name from the whole
-#: input (Splink's pruning), on both sides. Under the job's memory limit DuckDB spills what does
-#: not fit, so one slice is faster at every size measured and peaks no higher (the figures are in
-#: docs/performance.md).
+#: Distinct candidate pairs scored per slice of ``predict`` (slices of the left-hand records; each
+#: slice's kept pairs are written before the next is scored). Under the job's memory limit DuckDB
+#: spills what does not fit, and one slice was faster at every size measured and peaked no higher
+#: (docs/performance.md), so a slice holds 100 million pairs.
 PAIRS_PER_PREDICT_CHUNK = 100_000_000
 
 
@@ -353,7 +353,7 @@ def train(
     linker = _linker(con, table, creator, engine)
     sample = {"records": int(n_train), "of_records": int(total), "seed": int(seed)}
     try:
-        with _unobserved_levels_summarised():
+        with unobserved_levels_summarised():
             return _train_linker(
                 linker, con, table, engine, config, thresholds, labels, blocking_rules, sample
             )
@@ -415,7 +415,7 @@ def _train_linker(
     sample: dict[str, int],
 ) -> Model:
     training = linker.training
-    with _splink_view_removed(con, "result_df"):
+    with splink_view_removed(con, "result_df"):
         training.estimate_probability_two_random_records_match(
             [
                 "l.a_number = r.a_number AND l.dob = r.dob",
@@ -440,99 +440,13 @@ def _train_linker(
         )
     if labels is not None and len(labels):
         training.estimate_m_from_pairwise_labels(_labels_table(con, labels))
-    settings = _regularise(linker.misc.save_model_to_json())
+    settings = regularise(linker.misc.save_model_to_json())
     return Model(
         settings=settings,
         thresholds=thresholds,
         blocking_rules=blocking_rules,
         trained_on={**sample, "labels": int(len(labels)) if labels is not None else 0},
     )
-
-
-#: The Splink logger whose "Level ... not observed in dataset" warnings training summarises.
-_EM_LOGGER = "splink.internals.expectation_maximisation"
-
-
-@contextmanager
-def _unobserved_levels_summarised() -> Iterator[None]:
-    """Splink warns once per comparison level that a training pass did not observe (26 lines on
-    a small extract); those are expected (a rare level is absent from a block) and harmless
-    (the level keeps its other passes' or the default m value). Here they become one line on the
-    ``linkage`` logger, the levels themselves at DEBUG."""
-    unobserved: list[str] = []
-
-    def keep(record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "not observed in dataset" not in message:
-            return True
-        unobserved.append(" ".join(message.split()))
-        return False
-
-    em_logger = logging.getLogger(_EM_LOGGER)
-    em_logger.addFilter(keep)
-    try:
-        yield
-    finally:
-        em_logger.removeFilter(keep)
-    if unobserved:
-        levels = sorted(set(unobserved))
-        logger.info(
-            "training: %d comparison level(s) not observed in a training pass kept their m "
-            "values from the other passes or the default (the levels at DEBUG)",
-            len(levels),
-        )
-        for line in levels:
-            logger.debug("training: %s", line)
-
-
-@contextmanager
-def _splink_view_removed(con: duckdb.DuckDBPyConnection, name: str) -> Iterator[None]:
-    """Splink's prior estimate registers a view under a plain name (``result_df``) on the
-    connection, which would hide a caller's table of that name: unregister it afterwards, unless
-    a view of that name was there before (then Splink has already replaced it)."""
-    before = con.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND temporary", [name]
-    ).fetchall()[0][0]
-    try:
-        yield
-    finally:
-        if not before:
-            with suppress(duckdb.Error):
-                con.unregister(name)
-
-
-#: Smallest m probability a level keeps after training: a level EM never saw among matches (a
-#: typo in a birth date the training data happened not to contain) must stay weak evidence
-#: against, not a veto worth -250 bits. Nor evidence for: the floor is the level's u
-#: probability when that is smaller, so a level rare among random pairs that EM saw no matches
-#: in weighs nothing (at 0.002 it weighed up to +12 bits; docs/accuracy.md).
-MIN_M_PROBABILITY = 0.002
-#: u probability given to a level never seen among random pairs.
-DEFAULT_U_PROBABILITY = 1e-4
-
-
-def _regularise(settings: dict[str, Any]) -> dict[str, Any]:
-    """Fill untrained u and floor the m probabilities of every non-null level (at
-    :data:`MIN_M_PROBABILITY`, or at the level's u when smaller), then renormalise."""
-    for comparison in settings.get("comparisons", []):
-        levels = [
-            lv for lv in comparison.get("comparison_levels", []) if not lv.get("is_null_level")
-        ]
-        if not levels:
-            continue
-        u = [
-            float(lv["u_probability"]) if lv.get("u_probability") else DEFAULT_U_PROBABILITY
-            for lv in levels
-        ]
-        m = [
-            max(float(lv.get("m_probability") or 0.0), min(MIN_M_PROBABILITY, u_level))
-            for lv, u_level in zip(levels, u, strict=True)
-        ]
-        m_total, u_total = sum(m), sum(u)
-        for lv, m_value, u_value in zip(levels, m, u, strict=True):
-            lv["m_probability"] = m_value / m_total
-            lv["u_probability"] = u_value / u_total
-    return settings
 
 
 def predict(
@@ -544,7 +458,11 @@ def predict(
     engine: Engine = "duckdb",
     counts: pd.DataFrame | None = None,
 ) -> tuple[Linker, pd.DataFrame]:
-    """Score candidate pairs into the pairs table; return the linker and the blocking counts.
+    """Score candidate pairs into the pairs table; return a linker of the model over
+    ``input_table`` (with the model's rules, as Splink blocks on them) and the blocking counts.
+
+    The candidate pairs are the pairs Splink's blocking would form from the model's rules, formed
+    by :func:`linkage.blocking.form_candidate_pairs` and scored by Splink as registered pairs.
 
     ``counts``: the blocking counts of ``input_table`` by the model's rules, when the caller has
     them already (:func:`linkage.blocking.count_comparisons`, which checked them against
@@ -566,50 +484,93 @@ def predict(
     settings = _settings_for(model, con, input_table)
     settings["retain_intermediate_calculation_columns"] = True  # keeps mw_* per comparison
     settings["retain_matching_columns"] = False
-    # The model's rules, not the ones it was trained with: what was counted is what is scored.
-    # Costliest first: Splink drops from each rule's pairs those of the rules before it, so the
-    # rules that join most rows test fewest exclusions (the same pairs in any order, in less
-    # time: docs/performance.md).
-    comparisons = counts["comparisons"].tolist()
-    costliest_first = sorted(range(len(comparisons)), key=lambda i: -comparisons[i])
+    # The linker returned (result.linker): the model's rules, as Splink itself would block on them.
     settings["blocking_rules_to_generate_predictions"] = [
-        {"blocking_rule": model.blocking_rules[i].sql(), "sql_dialect": "duckdb"}
-        for i in costliest_first
+        {"blocking_rule": rule.sql(), "sql_dialect": "duckdb"} for rule in model.blocking_rules
     ]
     linker = _linker(con, input_table, settings, engine, validate=False)
-    # Score the candidate pairs in slices of the left-hand records so that the blocked pairs of one
-    # slice, not of the whole data, are held at once: the slices Splink's
-    # predict(num_chunks_left=) makes, one at a time here, so that each slice's pairs join the
-    # pairs table as it ends (its own table dropped) and the progress bar counts the slices.
-    chunks = max(1, -(-total // PAIRS_PER_PREDICT_CHUNK))
-    # The pairs come out in any order: every reader of ``pairs`` sorts what it reads.
-    with (
-        any_row_order(con),
-        progress.steps("predict slice", total=chunks, unit="slice") as sliced,
-    ):
-        for chunk in range(1, chunks + 1):
-            predictions = linker.inference.predict_chunk(
-                left_chunk=(chunk, chunks),
-                right_chunk=(1, 1),
-                threshold_match_probability=model.thresholds.keep_pair_probability,
-                warning_mode="auto" if chunk == chunks else "never",  # once, as predict() does
-            )
-            _write_pairs(con, predictions.physical_name, PAIRS, append=chunk > 1)
-            predictions.drop_table_from_database_and_remove_from_cache()
-            sliced()
+    # Scored: the candidate pairs formed once on integer ids (blocking.form_candidate_pairs),
+    # registered with a linker that reads the ids as its unique id; the ids back to unique ids
+    # as the kept pairs are written. The pairs are scored in slices of the left-hand ids, each
+    # slice's kept pairs added to the pairs table as it ends.
+    ids, blocked, scored = scratch("pair_ids"), scratch("candidate_pairs"), scratch("scored_input")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {ids} AS SELECT unique_id,
+        CAST(row_number() OVER (ORDER BY unique_id) AS INTEGER) AS uid FROM {input_table}"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE VIEW {scored} AS
+        SELECT t.*, i.uid AS {_UID} FROM {input_table} AS t JOIN {ids} AS i USING (unique_id)"""
+    )
+    try:
+        pairs = form_candidate_pairs(con, model.blocking_rules, input_table, ids=ids, out=blocked)
+        logger.info("blocking: %s distinct candidate pairs", f"{pairs:,}")
+        scoring = {**settings, "unique_id_column_name": _UID}
+        db_api = database_api(con, engine=engine)
+        scorer = _linker(con, scored, scoring, engine, validate=False, db_api=db_api)
+        chunks = max(1, -(-pairs // PAIRS_PER_PREDICT_CHUNK))
+        width = -(-_records_of(con, ids) // chunks)
+        # The pairs come out in any order: every reader of ``pairs`` sorts what it reads.
+        with (
+            any_row_order(con),
+            progress.steps("predict slice", total=chunks, unit="slice") as sliced,
+        ):
+            for chunk in range(chunks):
+                con.execute(
+                    f"""CREATE OR REPLACE VIEW {blocked}_slice AS SELECT * FROM {blocked}
+                    WHERE join_key_l > {chunk * width} AND join_key_l <= {(chunk + 1) * width}"""
+                )
+                registered = scorer.table_management.register_blocked_pairs_for_predict(
+                    db_api.register(f"{blocked}_slice")  # type: ignore[attr-defined]
+                )
+                # scored on Splink's plain path, as its own blocked pairs are (see predict_blocked)
+                registered.metadata["registered_for_predict"] = False
+                predictions = scorer.inference.predict(
+                    threshold_match_probability=model.thresholds.keep_pair_probability
+                )
+                _write_pairs(con, predictions.physical_name, PAIRS, append=chunk > 0, ids=ids)
+                predictions.drop_table_from_database_and_remove_from_cache()
+                sliced()
+    finally:
+        con.execute(f"DROP VIEW IF EXISTS {blocked}_slice")
+        con.execute(f"DROP VIEW IF EXISTS {scored}")
+        for table in (blocked, ids):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     return linker, counts
 
 
+#: The integer id column the candidate pairs of :func:`predict` are scored on.
+_UID = "linkage_uid"
+
+
+def _records_of(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+
 def _write_pairs(
-    con: duckdb.DuckDBPyConnection, predictions: str, out: str, *, append: bool
+    con: duckdb.DuckDBPyConnection,
+    predictions: str,
+    out: str,
+    *,
+    append: bool,
+    ids: str | None = None,
 ) -> None:
     """The columns of the pairs table (ids, weight, probability, ``gamma_*`` and ``mw_*``) of
-    Splink's ``predictions`` into table ``out``: a new table, or added to it with ``append``."""
+    Splink's ``predictions`` into table ``out``: a new table, or added to it with ``append``.
+    ``ids``: the table of :func:`predict`'s integer ids, which the predictions carry instead of
+    unique ids."""
     available = [r[0] for r in con.execute(f"DESCRIBE {predictions}").fetchall()]
-    keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"] + [
+    scores = ["match_weight", "match_probability"] + [
         c for c in available if c.startswith(("gamma_", "mw_"))
     ]
-    select = f"SELECT {', '.join(keep)} FROM {predictions}"
+    if ids is None:
+        select = f"SELECT unique_id_l, unique_id_r, {', '.join(scores)} FROM {predictions}"
+    else:
+        select = (
+            f"SELECT l.unique_id AS unique_id_l, r.unique_id AS unique_id_r, "
+            f"{', '.join(f'p.{c}' for c in scores)} FROM {predictions} AS p "
+            f"JOIN {ids} AS l ON l.uid = p.{_UID}_l JOIN {ids} AS r ON r.uid = p.{_UID}_r"
+        )
     if append:
         con.execute(f"INSERT INTO {out} BY NAME {select}")
     else:
