@@ -67,7 +67,9 @@ def test_a_run_on_a_terminal_shows_its_stages_with_counts_and_time(folder, tmp_p
 
 def test_the_predict_bar_counts_its_slices_and_the_time_left(folder, tmp_path) -> None:
     shown = _on_a_terminal(["run", str(folder), "--out", str(tmp_path / "o")], slice_pairs=500)
-    pairs = int(re.search(r"blocking: ([\d,]+) distinct candidate pairs", shown)[1].replace(",", ""))
+    pairs = int(
+        re.search(r"blocking: ([\d,]+) distinct candidate pairs", shown)[1].replace(",", "")
+    )
     slices = -(-pairs // 500)
     assert slices > 2
     assert f"0/{slices} [00:00<?" in shown  # the slices of predict, none done yet
