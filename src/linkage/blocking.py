@@ -97,6 +97,11 @@ class BlockingRule:
         return (f"{self.key}_lkey", f"{self.key}_rkey")
 
     @property
+    def join_columns(self) -> tuple[str, ...]:
+        """The columns :meth:`sql` reads: the key columns of a bounded rule, else its own."""
+        return self.key_columns or (*self.columns, *(self.right_columns or ()))
+
+    @property
     def input_columns(self) -> tuple[str, ...]:
         """The columns of the model input the rule reads."""
         order = NEIGHBOURHOOD_ORDER if self.bounded and self.right_columns is None else ()
@@ -316,29 +321,22 @@ def form_candidate_pairs(
     ids: str,
     out: str,
 ) -> int:
-    """Create table ``out`` (``match_key, join_key_l, join_key_r``): every candidate pair of
-    ``table`` by ``rules``, once, as the integer ids of table ``ids`` (``unique_id`` and ``uid``,
-    numbered in the order of ``unique_id``, so that ``join_key_l < join_key_r`` is the order Splink
-    reads a pair in); return how many pairs.
+    """Create table ``out`` (``join_key_l, join_key_r``): every candidate pair of ``table`` by
+    ``rules``, once, as the integer ids of table ``ids`` (``unique_id`` and ``uid``, numbered in the
+    order of ``unique_id``, so that ``join_key_l < join_key_r`` is the order Splink reads a pair
+    in); return how many pairs.
 
     The pairs Splink's own blocking forms from the same rules, found another way (about half the
     time at 250,000 children: docs/performance.md): each rule joins a narrow integer copy of the
     columns the rules read, every rule's pairs are put together, and a pair formed by several
     rules is kept once (``DISTINCT`` on the two ids packed into one integer), where Splink tests,
-    for each rule's pairs, every earlier rule's condition on the two wide rows. ``match_key`` is
-    ``'0'`` for all: which rule formed a pair is not kept (nothing reads it).
+    for each rule's pairs, every earlier rule's condition on the two wide rows. Which rule formed
+    a pair is not kept (nothing reads it).
     """
-    needed = dict.fromkeys(
-        c
-        for rule in rules
-        for c in (rule.key_columns or (*rule.columns, *(rule.right_columns or ())))
-    )
     if not rules:
-        con.execute(
-            f"CREATE OR REPLACE TABLE {out} "
-            "(match_key VARCHAR, join_key_l INTEGER, join_key_r INTEGER)"
-        )
+        con.execute(f"CREATE OR REPLACE TABLE {out} (join_key_l INTEGER, join_key_r INTEGER)")
         return 0
+    needed = dict.fromkeys(c for rule in rules for c in rule.join_columns)
     narrow = f"{out}_narrow"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {narrow} AS
@@ -353,8 +351,7 @@ def form_candidate_pairs(
         )
         con.execute(
             f"""CREATE OR REPLACE TABLE {out} AS
-            SELECT '0' AS match_key, CAST(k >> 32 AS INTEGER) AS join_key_l,
-                   CAST(k & 4294967295 AS INTEGER) AS join_key_r
+            SELECT CAST(k >> 32 AS INTEGER) AS join_key_l, CAST(k & 4294967295 AS INTEGER) AS join_key_r
             FROM (SELECT DISTINCT k FROM ({union}))"""
         )
     finally:

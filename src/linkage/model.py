@@ -71,6 +71,9 @@ MIN_TRAINING_RECORDS = 20
 #: spills what does not fit, and one slice was faster at every size measured and peaked no higher
 #: (docs/performance.md), so a slice holds 100 million pairs.
 PAIRS_PER_PREDICT_CHUNK = 100_000_000
+#: The integer id column the candidate pairs of :func:`predict` are scored on (Splink's
+#: ``match_key``, which it requires of registered pairs, is ``'0'`` for all).
+_UID = "linkage_uid"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -509,7 +512,7 @@ def predict(
         db_api = database_api(con, engine=engine)
         scorer = _linker(con, scored, scoring, engine, validate=False, db_api=db_api)
         chunks = max(1, -(-pairs // PAIRS_PER_PREDICT_CHUNK))
-        width = -(-_records_of(con, ids) // chunks)
+        width = -(-int(con.execute(f"SELECT count(*) FROM {ids}").fetchall()[0][0]) // chunks)
         # The pairs come out in any order: every reader of ``pairs`` sorts what it reads.
         with (
             any_row_order(con),
@@ -517,7 +520,8 @@ def predict(
         ):
             for chunk in range(chunks):
                 con.execute(
-                    f"""CREATE OR REPLACE VIEW {blocked}_slice AS SELECT * FROM {blocked}
+                    f"""CREATE OR REPLACE VIEW {blocked}_slice AS
+                    SELECT '0' AS match_key, join_key_l, join_key_r FROM {blocked}
                     WHERE join_key_l > {chunk * width} AND join_key_l <= {(chunk + 1) * width}"""
                 )
                 registered = scorer.table_management.register_blocked_pairs_for_predict(
@@ -537,14 +541,6 @@ def predict(
         for table in (blocked, ids):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     return linker, counts
-
-
-#: The integer id column the candidate pairs of :func:`predict` are scored on.
-_UID = "linkage_uid"
-
-
-def _records_of(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
 
 def _write_pairs(

@@ -167,11 +167,7 @@ def score_incremental(con: duckdb.DuckDBPyConnection, model: Model, delta: Delta
         delta.rekeyed = rekeyed(con, model)
         # the columns the rules join on, once: each rule's join reads this narrow table, not
         # the view of every record's model input joined to its keys (twice per rule)
-        needed = dict.fromkeys(
-            c
-            for rule in model.blocking_rules
-            for c in (rule.key_columns or (*rule.columns, *(rule.right_columns or ())))
-        )
+        needed = dict.fromkeys(c for rule in model.blocking_rules for c in rule.join_columns)
         con.execute(
             f"""CREATE OR REPLACE TABLE {S.block_columns} AS
             SELECT unique_id, {", ".join(needed)} FROM {S.all_keyed}"""
